@@ -1,0 +1,306 @@
+"""From statistics to defects: decide, cluster, classify.
+
+Two tests run on every subpixel, both computed from the accumulator's sums:
+
+**Excess** (``hot``, ``warm``, ``dead``): the mean neighbour residual (how much brighter
+than its 8 same-channel neighbours the subpixel is, averaged over the frames) as a
+robust z-score: ``z = (mean - median) / (1.4826 * MAD)``, where median and MAD are taken
+per channel over the 64x64-pixel tile around the subpixel, so that textured and smooth
+parts of the frame each get their own noise level. A scene feature moves from photo to
+photo and averages out; a defect does not.
+
+**Decoupling** (``stuck``, ``dead``, saturated ``hot``): ``D = log10(var(r) / var(v))``,
+the temporal variance of the residual over the subpixel's own temporal variance. A
+normal subpixel follows its neighbours, so its residual varies much less than its value
+(D about -2.5); a stuck one ignores them, so its residual varies as much as the scene
+(D near 0). Only where the neighbours varied by more than 5 levels (a series of one
+scene cannot show it).
+
+Each subpixel gets ``score = max(|z| / z_threshold, 10 ** (D - d_threshold))``: 1.0 is
+the decision line, so the threshold adapts to the noise of the set and no fixed number
+of defects is ever assumed. The defaults (``z_threshold=14``, ``d_threshold=-0.5``) were
+set on simulated cameras (:mod:`hotpixels.simulate`): defect-free sets of 30 photos
+reach a largest score of about 0.6.
+
+**Clusters**: demosaicing and JPEG smear one defect over a few pixels and channels. The
+centre of a defect is a pixel whose strongest channel is a local maximum among the
+neighbours whose strongest channel is the same (so two adjacent photosites of different
+colours stay two defects); every pixel within 2 px with a score of at least 0.3 is a
+*member* (the pixels a repair should replace).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hotpixels.defectmap import Defect, DefectMap
+from hotpixels.errors import ParameterError
+from hotpixels.stats import Accumulator, _box3
+
+__all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
+
+Z_THRESHOLD = 14.0
+D_THRESHOLD = -0.5
+MEMBER_LEVEL = 0.3
+FOOTPRINT = 8
+CORE = 3
+ECHO = 0.35
+MIN_SCENE_STD = 5.0
+TILE = 64
+MIN_FRAMES = 5
+_CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
+
+
+@dataclass
+class Evidence:
+    """Per-subpixel test statistics of one camera group, each ``(M, N, C)``."""
+
+    z: np.ndarray
+    decoupling: np.ndarray
+    score: np.ndarray
+    mean: np.ndarray
+    mean_residual: np.ndarray
+    frames: np.ndarray
+    full_scale: float
+
+
+def _tile_robust_z(a: np.ndarray, tile: int) -> np.ndarray:
+    """Robust z-score of ``a`` per channel against the median/MAD of its tile."""
+    m, n, c = a.shape
+    ty, tx = -(-m // tile), -(-n // tile)
+    padded = np.pad(a, ((0, ty * tile - m), (0, tx * tile - n), (0, 0)), mode="reflect")
+    blocks = padded.reshape(ty, tile, tx, tile, c).transpose(0, 2, 4, 1, 3).reshape(
+        ty, tx, c, tile * tile
+    )
+    med = np.median(blocks, axis=-1)
+    mad = np.median(np.abs(blocks - med[..., None]), axis=-1)
+    floor = np.median(mad, axis=(0, 1), keepdims=True) * 0.25 + 1e-3
+    scale = 1.4826 * np.maximum(mad, floor)
+    rep_med = np.repeat(np.repeat(med, tile, 0), tile, 1)[:m, :n]
+    rep_scale = np.repeat(np.repeat(scale, tile, 0), tile, 1)[:m, :n]
+    return (a - rep_med) / rep_scale
+
+
+def evidence(
+    acc: Accumulator, *, z_threshold: float = Z_THRESHOLD, d_threshold: float = D_THRESHOLD
+) -> Evidence:
+    """Compute the test statistics and the combined score of every subpixel.
+
+    Parameters
+    ----------
+    acc : Accumulator
+        Statistics of one camera group.
+    z_threshold, d_threshold : float
+        Decision lines of the excess and decoupling tests.
+
+    Returns
+    -------
+    Evidence
+    """
+    if acc.n == 0:
+        msg = "acc holds no frames"
+        raise ParameterError(msg)
+    full = 255.0 if acc.bits == 8 else 65535.0
+    mr = acc.mean_residual()
+    z = _tile_robust_z(mr, TILE)
+    var = acc.variance()
+    neighbour_var = (_box3(var) - var) / 8.0
+    unit = (full / 255.0) ** 2
+    d = np.log10((acc.residual_variance() + unit) / (var + unit))
+    d = np.where(neighbour_var >= (MIN_SCENE_STD * full / 255.0) ** 2, d, -np.inf)
+    score = np.maximum(np.abs(z) / z_threshold, 10.0 ** (d - d_threshold))
+    return Evidence(z, d, score, acc.mean(), mr, acc.nexc, full)
+
+
+def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
+    """Pick defect centres among candidate pixels, strongest first.
+
+    A candidate within 3 px of a stronger centre is part of that centre's footprint
+    (the opposite-signed ring of the neighbour residual, the demosaic and JPEG smear in
+    the same or other channels), and so is one within 8 px (a JPEG block's ringing)
+    whose score is below ``ECHO`` times the centre's; unless it is directly adjacent, of the same sign, its
+    strongest channel differs, and in that channel it reaches at least half the value
+    the stronger centre shows there: then it is a second photosite of another colour.
+    """
+    order = sorted(
+        ((int(y), int(x)) for y, x in candidates), key=lambda p: (-score_px[p], p)
+    )
+    kept: list[tuple[int, int]] = []
+    for y, x in order:
+        c = dominant[y, x]
+        z = ev.z[y, x, c]
+        separate = True
+        for ky, kx in kept:
+            dist = max(abs(ky - y), abs(kx - x))
+            if dist > FOOTPRINT or (dist > CORE and score_px[y, x] >= ECHO * score_px[ky, kx]):
+                continue
+            kc = dominant[ky, kx]
+            same_sign = np.sign(ev.z[ky, kx, kc]) == np.sign(z)
+            zk = ev.z[ky, kx, c]
+            if dist == 1 and same_sign and kc != c and abs(z) >= 0.5 * abs(zk):
+                continue
+            separate = False
+            break
+        if separate:
+            kept.append((y, x))
+    return kept
+
+
+def _classify(ev: Evidence, y: int, x: int, c: int) -> str:
+    z = ev.z[y, x, c]
+    mean = ev.mean[y, x, c] / ev.full_scale
+    excess = ev.mean_residual[y, x, c] / ev.full_scale
+    decoupled = ev.decoupling[y, x, c] >= D_THRESHOLD
+    if z < 0 and abs(z) >= Z_THRESHOLD:
+        return "dead"
+    if decoupled and abs(z) < Z_THRESHOLD:
+        if mean >= 0.9:
+            return "hot"
+        return "dead" if mean <= 0.1 else "stuck"
+    if decoupled and mean >= 0.85:
+        return "hot"
+    if decoupled and excess < 0.08:
+        return "stuck"
+    return "hot" if excess >= 0.08 else "warm"
+
+
+def detect_defects(
+    acc: Accumulator,
+    *,
+    z_threshold: float = Z_THRESHOLD,
+    d_threshold: float = D_THRESHOLD,
+    top: int = 0,
+    camera=None,
+) -> DefectMap:
+    """Decide which subpixels are defects, cluster and classify them.
+
+    Parameters
+    ----------
+    acc : Accumulator
+        Statistics of one camera group (at least 5 frames).
+    z_threshold : float
+        Decision line of the excess test, in robust standard deviations.
+    d_threshold : float
+        Decision line of the decoupling test, ``log10(var(r) / var(v))``.
+    top : int
+        Also return up to ``top`` strongest candidates below the decision line
+        (``DefectMap.near_misses``).
+    camera : CameraKey, optional
+        Identity recorded in the map.
+
+    Returns
+    -------
+    DefectMap
+        The defects, strongest first; empty for a camera without defects.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hotpixels.stats import Accumulator
+    >>> rng = np.random.default_rng(0)
+    >>> acc = Accumulator()
+    >>> for _ in range(20):
+    ...     f = rng.integers(60, 200, (64, 64, 1), dtype=np.uint8)
+    ...     f[10, 20] = 255
+    ...     _ = acc.update(f)
+    >>> [(d.x, d.y, d.kind) for d in detect_defects(acc).defects]
+    [(20, 10, 'hot')]
+    """
+    if acc.n < MIN_FRAMES:
+        msg = f"need at least {MIN_FRAMES} distinct photos to decide, got {acc.n}"
+        raise ParameterError(msg)
+    if z_threshold <= 0:
+        msg = f"z_threshold must be positive, got {z_threshold}"
+        raise ParameterError(msg)
+    ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold)
+    names = _CHANNELS.get(ev.score.shape[2], tuple(str(i) for i in range(ev.score.shape[2])))
+    score_px = ev.score.max(axis=2)
+    dominant = ev.score.argmax(axis=2)
+
+    # Pixels above the decision line, plus (for --top) the strongest below it.
+    strong = np.argwhere(score_px >= 1.0)
+    n_extra = max(top * 20, 0)
+    if n_extra:
+        flat = score_px.ravel()
+        k = min(n_extra + len(strong), flat.size)
+        idx = np.argpartition(flat, flat.size - k)[flat.size - k :]
+        weak = np.column_stack(np.unravel_index(idx, score_px.shape))
+        weak = weak[score_px[weak[:, 0], weak[:, 1]] < 1.0]
+    else:
+        weak = np.empty((0, 2), dtype=np.intp)
+    centres = _centres(ev, score_px, dominant, strong)
+    near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
+
+    defects = [_make_defect(ev, names, score_px, dominant, y, x, centres) for y, x in centres]
+    defects.sort(key=lambda d: (-d.score, d.y, d.x))
+    near_defects = [_make_defect(ev, names, score_px, dominant, y, x, near) for y, x in near]
+    near_defects.sort(key=lambda d: (-d.score, d.y, d.x))
+    h, w, _ = acc.shape
+    return DefectMap(
+        width=w,
+        height=h,
+        frames=acc.n,
+        defects=defects,
+        near_misses=near_defects[:top],
+        camera=camera,
+        first_taken=acc.first_taken,
+        last_taken=acc.last_taken,
+        parameters={"z_threshold": z_threshold, "d_threshold": d_threshold},
+    )
+
+
+def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:
+    return any(max(abs(p[0] - y), abs(p[1] - x)) <= FOOTPRINT for y, x in centres)
+
+
+def _make_defect(ev, names, score_px, dominant, y, x, centres) -> Defect:
+    c = int(dominant[y, x])
+    m, n = score_px.shape
+    members = []
+    for yy in range(max(y - 2, 0), min(y + 3, m)):
+        for xx in range(max(x - 2, 0), min(x + 3, n)):
+            if score_px[yy, xx] < MEMBER_LEVEL:
+                continue
+            nearest = min(centres, key=lambda p: (max(abs(p[0] - yy), abs(p[1] - xx)), p))
+            if nearest == (y, x):
+                members.append((int(xx), int(yy)))
+    channels = [names[i] for i in range(len(names)) if ev.score[y, x, i] >= 1.0]
+    return Defect(
+        x=int(x),
+        y=int(y),
+        kind=_classify(ev, y, x, c),
+        score=round(float(score_px[y, x]), 3),
+        channel=names[c],
+        channels=channels or [names[c]],
+        frames=abs(int(ev.frames[y, x, c])),
+        members=sorted(members, key=lambda p: (p[1], p[0])),
+        mean=round(float(ev.mean[y, x, c]), 2),
+        excess=round(float(ev.mean_residual[y, x, c]), 2),
+    )
+
+
+def variance_ranking(acc: Accumulator, n: int = 10) -> list[tuple[int, int, str, float]]:
+    """The original script's rule: the ``n`` subpixels with the lowest temporal variance.
+
+    Parameters
+    ----------
+    acc : Accumulator
+        Statistics of one camera group.
+    n : int
+        How many to return.
+
+    Returns
+    -------
+    list of (x, y, channel, variance)
+        Lowest variance first (ties by position).
+    """
+    var = acc.variance()
+    names = _CHANNELS.get(var.shape[2], tuple(str(i) for i in range(var.shape[2])))
+    flat = var.ravel()
+    k = min(n, flat.size)
+    idx = np.argpartition(flat, k - 1)[:k]
+    idx = idx[np.lexsort((idx, flat[idx]))]
+    ys, xs, cs = np.unravel_index(idx, var.shape)
+    return [(int(x), int(y), names[c], float(flat[i])) for x, y, c, i in zip(xs, ys, cs, idx)]

@@ -1,0 +1,136 @@
+"""Decode image files into frames (numpy arrays) with their metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from hotpixels.errors import ImageReadError
+from hotpixels.io.metadata import CameraKey, FrameInfo, camera_identity, capture_time
+
+#: File name endings that ``find`` and ``fix`` pick up when given a folder.
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff"})
+
+
+@dataclass
+class Frame:
+    """A decoded image: ``data`` has shape ``(M, N, C)`` (C = 1 or 3), uint8 or uint16."""
+
+    data: np.ndarray
+    info: FrameInfo
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """Open an image with Pillow and decode it fully, with one-line errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        Image file.
+
+    Returns
+    -------
+    PIL.Image.Image
+        The loaded image (pixels decoded).
+
+    Raises
+    ------
+    ImageReadError
+        If the file is missing, empty, not an image, or truncated.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        msg = f"{path}: cannot read ({err.strerror or err})"
+        raise ImageReadError(msg) from err
+    if size == 0:
+        msg = f"{path}: empty file (0 bytes)"
+        raise ImageReadError(msg)
+    try:
+        image = Image.open(path)
+        image.load()
+    except UnidentifiedImageError as err:
+        msg = f"{path}: not an image file Pillow can read"
+        raise ImageReadError(msg) from err
+    except (OSError, SyntaxError, ValueError) as err:
+        detail = str(err).rstrip(".") or type(err).__name__
+        msg = f"{path}: corrupt or truncated image ({detail})"
+        raise ImageReadError(msg) from err
+    return image
+
+
+def image_to_array(image: Image.Image) -> np.ndarray:
+    """Pixel data for analysis: ``(M, N, C)``, C = 1 (grey) or 3 (colour), alpha dropped.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Any mode Pillow reads (L, LA, RGB, RGBA, P, I;16, I, CMYK, YCbCr, ...).
+
+    Returns
+    -------
+    ndarray
+        uint8, or uint16 for 16-bit images.
+    """
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        arr = np.asarray(image, dtype=np.uint16)
+    elif mode == "I":
+        arr = np.asarray(image)
+        if arr.min() < 0 or arr.max() > 65535:
+            msg = "32-bit integer images with values outside 0..65535 are not supported"
+            raise ImageReadError(msg)
+        arr = arr.astype(np.uint16)
+    elif mode in ("L", "LA", "1"):
+        arr = np.asarray(image.convert("L"))
+    else:
+        arr = np.asarray(image.convert("RGB"))
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    return arr
+
+
+def read_frame(path: str | Path) -> Frame:
+    """Read one image file as a frame for analysis.
+
+    Parameters
+    ----------
+    path : str or Path
+        Image file (JPEG, PNG, TIFF, anything Pillow reads).
+
+    Returns
+    -------
+    Frame
+        Pixel array (stored orientation, i.e. the sensor's frame) and metadata.
+
+    Raises
+    ------
+    ImageReadError
+        With a one-line message naming the file.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from PIL import Image
+    >>> p = tempfile.mktemp(suffix=".png")
+    >>> Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(p)
+    >>> read_frame(p).data.shape
+    (4, 6, 3)
+    """
+    path = Path(path)
+    image = open_image(path)
+    try:
+        data = image_to_array(image)
+    except ImageReadError as err:
+        msg = f"{path}: {err}"
+        raise ImageReadError(msg) from err
+    make, model, serial = camera_identity(image)
+    h, w, c = data.shape
+    key = CameraKey(make, model, serial, w, h, c)
+    info = FrameInfo(path, key, capture_time(image), image.mode)
+    image.close()
+    return Frame(data, info)

@@ -1,0 +1,78 @@
+"""Atomic output: write to a temporary file beside the target, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from hotpixels.errors import ImageWriteError
+
+
+@contextlib.contextmanager
+def _atomic_target(path: Path, overwrite: bool = True):
+    """Yield a temporary path next to ``path``; rename it over ``path`` on success."""
+    path = Path(path)
+    if not overwrite and path.exists():
+        msg = f"{path}: output exists; use --overwrite or another --out-dir"
+        raise ImageWriteError(msg)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        Target file.
+    data : bytes
+        Content.
+    overwrite : bool
+        If False and ``path`` exists, raise :class:`~hotpixels.errors.ImageWriteError`.
+    """
+    try:
+        with _atomic_target(Path(path), overwrite) as tmp:
+            tmp.write_bytes(data)
+    except ImageWriteError:
+        raise
+    except OSError as err:
+        msg = f"{path}: cannot write ({err.strerror or err})"
+        raise ImageWriteError(msg) from err
+
+
+def save_image_atomic(
+    image: Image.Image, path: str | Path, *, overwrite: bool = True, **save_kwargs
+) -> None:
+    """Save a Pillow image atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        The image.
+    path : str or Path
+        Target file.
+    overwrite : bool
+        If False and ``path`` exists, raise :class:`~hotpixels.errors.ImageWriteError`.
+    **save_kwargs
+        Passed to :meth:`PIL.Image.Image.save` (``format`` is required).
+    """
+    try:
+        with _atomic_target(Path(path), overwrite) as tmp:
+            image.save(tmp, **save_kwargs)
+    except ImageWriteError:
+        raise
+    except (OSError, ValueError) as err:
+        msg = f"{path}: cannot write ({err})"
+        raise ImageWriteError(msg) from err
