@@ -1,1 +1,37 @@
+"""hotpixels: find, repair and export the defective pixels of a camera sensor.
+
+Examples
+--------
+>>> import hotpixels
+>>> sorted(hotpixels.__all__)[:3]
+['Accumulator', 'Defect', 'DefectMap']
+"""
+
 __version__ = "0.1.0"
+
+from hotpixels.correct import correct_image, correct_pixels
+from hotpixels.defectmap import Defect, DefectMap
+from hotpixels.detect import detect_defects
+from hotpixels.errors import HotPixelsError
+from hotpixels.evaluate import evaluate
+from hotpixels.fix import fix_files
+from hotpixels.scan import ScanResult, find, scan
+from hotpixels.simulate import simulate
+from hotpixels.stats import Accumulator
+
+__all__ = [
+    "Accumulator",
+    "Defect",
+    "DefectMap",
+    "HotPixelsError",
+    "ScanResult",
+    "__version__",
+    "correct_image",
+    "correct_pixels",
+    "detect_defects",
+    "evaluate",
+    "find",
+    "fix_files",
+    "scan",
+    "simulate",
+]

@@ -161,7 +161,7 @@ def _classify(ev: Evidence, y: int, x: int, c: int) -> str:
         return "dead" if mean <= 0.1 else "stuck"
     if decoupled and mean >= 0.85:
         return "hot"
-    if decoupled and excess < 0.08:
+    if decoupled and excess < 0.1 and mean < 0.8:
         return "stuck"
     return "hot" if excess >= 0.08 else "warm"
 

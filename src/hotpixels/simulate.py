@@ -19,9 +19,10 @@ simple detector can be produced with a known answer:
    ``iso``), the exposure from a 4x range.
 4. **Defects** (on photosites, after the noise): ``hot`` at full scale, ``hot`` below full
    scale (scene + 0.4 to 0.6 of full scale, so its value varies with the scene), ``warm``
-   (scene + 0.08 to 0.14 of full scale, times the frame's exposure-time factor), ``stuck``
-   (a fixed value of 0.25 to 0.5), ``dead`` (0), two horizontally adjacent defects, one on
-   the image border, and one that appears only from a third of the frames on.
+   (scene + 0.08 to 0.14 of full scale, times the frame's exposure-time factor; weaker
+   offsets vanish under JPEG quantisation), ``stuck`` (a fixed mid value, 0.2 to 0.4 of
+   full scale after white balance), ``dead`` (0), two horizontally adjacent defects, one
+   on the image border, and one that appears only from a third of the frames on.
 5. **Processing**: bilinear demosaicing, white balance (the inverse sensitivities), the
    sRGB tone curve, 8-bit rounding, then JPEG at a quality drawn from 80 to 96 with 4:2:0
    and 4:4:4 chroma subsampling alternating, and EXIF Make, Model and DateTimeOriginal.
@@ -260,8 +261,8 @@ def _plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
             level = float(rng.uniform(0.4, 0.6))
         elif kind == "warm":
             level = float(rng.uniform(0.08, 0.14))
-        elif kind == "stuck":
-            level = float(rng.uniform(0.25, 0.5))
+        elif kind == "stuck":  # mid grey after white balance: 0.2-0.4 of full scale
+            level = float(rng.uniform(0.2, 0.4) * _SENSITIVITY[CFA_PATTERN[y % 2, x % 2]])
         placed.append(SimulatedDefect(x, y, kind, chan(x, y), 0, note, level))
     # Two adjacent photosites of different colours.
     x, y = spot()

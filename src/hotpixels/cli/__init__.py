@@ -1,0 +1,35 @@
+"""The ``hotpixels`` command: one click group, one module per subcommand."""
+
+from __future__ import annotations
+
+import click
+
+from hotpixels import __version__
+from hotpixels.cli.demo import demo_cmd
+from hotpixels.cli.evaluate import evaluate_cmd
+from hotpixels.cli.find import find_cmd
+from hotpixels.cli.fix import fix_cmd
+from hotpixels.cli.simulate import simulate_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hotpixels")
+def cli() -> None:
+    """Find the defective pixels of a camera from its photos, and repair them.
+
+    \b
+    Start here:
+      hotpixels demo                         simulate a camera, find, evaluate, repair
+      hotpixels find ~/Pictures -o map.json  find the defects of your camera
+      hotpixels fix --map map.json ~/Pictures/2024 --out-dir fixed
+      hotpixels fix photo.jpg 1500,1271      repair one pixel, write c_photo.jpg
+    """
+
+
+for _cmd in (find_cmd, fix_cmd, simulate_cmd, evaluate_cmd, demo_cmd):
+    cli.add_command(_cmd)
+
+
+def main() -> None:
+    """Entry point of the console script and of ``python -m hotpixels``."""
+    cli(prog_name="hotpixels")

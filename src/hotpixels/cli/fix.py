@@ -1,0 +1,92 @@
+"""``hotpixels fix``: repair pixels given by coordinates or by a defect map."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from hotpixels.cli._common import (
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    Progress,
+    echo_err,
+    fail,
+    print_failures,
+    quiet_option,
+    run_guarded,
+    verbose_option,
+)
+from hotpixels.defectmap import Defect, DefectMap
+from hotpixels.fix import _expand, fix_files, fix_image_file, output_path
+
+_XY = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
+
+
+def parse_xy(text: str) -> tuple[int, int]:
+    """Parse ``"X,Y"`` (column, row) into a tuple."""
+    m = _XY.match(text)
+    if not m:
+        fail(f"{text!r} is not a pixel position; write X,Y as in 1500,1271 (column,row)")
+    return int(m.group(1)), int(m.group(2))
+
+
+@click.command("fix")
+@click.argument("items", nargs=-1, required=True)
+@click.option("--map", "map_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Repair every defect of this map in the PATHS given.")
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write outputs here with their own names (default: c_NAME beside each input).")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs (never inputs).")
+@verbose_option
+@quiet_option
+def fix_cmd(items, map_path, out_dir, overwrite, verbose, quiet):
+    """Repair defective pixels in photos.
+
+    Either PHOTO X,Y [X,Y ...] (columns and rows, as an image editor shows them), or
+    --map MAP PATHS... to repair every defect of a map in photos and folders. Each
+    pixel becomes the weighted mean of its 8 neighbours (diagonals weigh 1/sqrt 2) that
+    are inside the image and not defective. Size, EXIF, ICC and, for JPEG, the quality
+    tables and chroma subsampling are kept; PNG and TIFF change only the repaired pixels.
+
+    \b
+    Examples:
+      hotpixels fix photo.jpg 1500,1271              # writes c_photo.jpg
+      hotpixels fix photo.png 10,20 11,20 --out-dir fixed
+      hotpixels fix --map map.json ~/Pictures/2024 --out-dir ~/Pictures/fixed
+    """
+
+    def body() -> int:
+        if map_path is None:
+            photo = Path(items[0])
+            pixels = [parse_xy(t) for t in items[1:]]
+            if not pixels:
+                fail("give at least one pixel position X,Y after the photo, or use --map")
+            dst = output_path(photo, out_dir=out_dir)
+            if out_dir is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+            note = fix_image_file(photo, dst, pixels, overwrite=overwrite)
+            if not quiet:
+                click.echo(f"{photo} -> {dst}: {len(pixels)} pixel(s) repaired; {note}")
+            return EXIT_OK
+        dmap = DefectMap.load(map_path)
+        if not dmap.defects:
+            echo_err(f"{map_path}: the map lists no defects; nothing to repair")
+            return EXIT_OK
+        files = _expand(items)
+        bar = Progress(len(files), "repairing", quiet=quiet)
+        result = fix_files(dmap, items, out_dir=out_dir, overwrite=overwrite, progress=bar)
+        elapsed = bar.close()
+        if not quiet:
+            for src, dst, n, note in result.written:
+                click.echo(f"{src} -> {dst}: {n} pixel(s); {note}")
+            echo_err(f"repaired {len(result.written)} file(s) in {elapsed:.1f} s, "
+                     f"{len(result.failures)} failed")  # fmt: skip
+        print_failures(result.failures)
+        return EXIT_SOME_FAILED if result.failures else EXIT_OK
+
+    run_guarded(body)
+
+
+__all__ = ["Defect", "fix_cmd", "parse_xy"]

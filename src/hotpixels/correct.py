@@ -1,0 +1,168 @@
+"""Pixel repair: replace defects by the weighted mean of their valid neighbours.
+
+Each repaired pixel becomes the mean of its 8 neighbours weighted 1 (orthogonal) and
+1/sqrt(2) (diagonal), using only neighbours inside the image that are not themselves to
+be repaired. A pixel whose 8 neighbours are all defective (a cluster) is filled from the
+outside in: pixels with at least one valid neighbour are repaired first and then serve
+their inner neighbours. Values are rounded to nearest and clipped to the type's range;
+nothing else in the image changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from PIL import Image
+
+from hotpixels.errors import ParameterError
+
+__all__ = ["correct_image", "correct_pixels"]
+
+_DIAG = 1.0 / np.sqrt(2.0)
+_OFFSETS = [(dy, dx, _DIAG if dy and dx else 1.0)
+            for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]  # fmt: skip
+
+
+def _mask_of(shape: tuple[int, int], pixels: Iterable[tuple[int, int]]) -> np.ndarray:
+    h, w = shape
+    mask = np.zeros((h, w), dtype=bool)
+    for x, y in pixels:
+        if not (0 <= x < w and 0 <= y < h):
+            msg = f"pixel {x},{y} is outside the image ({w}x{h}; x is 0..{w - 1}, y 0..{h - 1})"
+            raise ParameterError(msg)
+        mask[y, x] = True
+    return mask
+
+
+def correct_pixels(
+    data: np.ndarray, pixels: Iterable[tuple[int, int]], *, channels: Iterable[int] | None = None
+) -> np.ndarray:
+    """Repair pixels of an array by the weighted mean of their valid neighbours.
+
+    Parameters
+    ----------
+    data : (M, N) or (M, N, C) ndarray
+        Image data of any integer or float type.
+    pixels : iterable of (x, y)
+        Positions to repair, ``x`` the column and ``y`` the row.
+    channels : iterable of int, optional
+        Channels to repair (default all); the others (e.g. alpha) stay untouched.
+
+    Returns
+    -------
+    ndarray
+        A repaired copy; only the given pixels differ from ``data``.
+
+    Raises
+    ------
+    ParameterError
+        If a pixel lies outside the image or every pixel is to be repaired.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.full((3, 3), 10, np.uint8); a[1, 1] = 255
+    >>> int(correct_pixels(a, [(1, 1)])[1, 1])
+    10
+    """
+    arr = np.asarray(data)
+    squeeze = arr.ndim == 2
+    work = arr[..., None] if squeeze else arr
+    h, w, nc = work.shape
+    todo = _mask_of((h, w), pixels)
+    if todo.all():
+        msg = "every pixel of the image is marked for repair; nothing to repair from"
+        raise ParameterError(msg)
+    chans = list(range(nc)) if channels is None else list(channels)
+    out = work.copy()
+    src = out[..., chans].astype(np.float64)
+    valid = ~todo
+    while todo.any():
+        ys, xs = np.nonzero(todo)
+        acc = np.zeros((len(ys), len(chans)))
+        wsum = np.zeros(len(ys))
+        for dy, dx, wt in _OFFSETS:
+            yy, xx = ys + dy, xs + dx
+            inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+            ok = np.zeros(len(ys), dtype=bool)
+            ok[inside] = valid[yy[inside], xx[inside]]
+            acc[ok] += wt * src[yy[ok], xx[ok]]
+            wsum[ok] += wt
+        ready = wsum > 0
+        src[ys[ready], xs[ready]] = acc[ready] / wsum[ready, None]
+        valid[ys[ready], xs[ready]] = True
+        todo[ys[ready], xs[ready]] = False
+    if np.issubdtype(out.dtype, np.integer):
+        info = np.iinfo(out.dtype)
+        src = np.clip(np.rint(src), info.min, info.max)
+    changed = ~valid | _mask_of((h, w), pixels)
+    for i, c in enumerate(chans):
+        plane = out[..., c]
+        plane[changed] = src[..., i][changed].astype(out.dtype)
+    return out[..., 0] if squeeze else out
+
+
+def correct_image(image: Image.Image, pixels: Iterable[tuple[int, int]]) -> Image.Image:
+    """Repair pixels of a Pillow image, in its own mode.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Any of the modes 1, L, LA, RGB, RGBA, P, CMYK, I;16, I, F (PA becomes RGBA). Alpha stays
+        untouched; a palette image is repaired in colour and each repaired pixel takes
+        the nearest palette entry, so the palette itself is kept.
+    pixels : iterable of (x, y)
+        Positions to repair.
+
+    Returns
+    -------
+    PIL.Image.Image
+        A new image of the same mode and size; ``image.info`` is copied.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> im = Image.new("RGBA", (4, 4), (10, 20, 30, 128)); im.putpixel((1, 1), (255, 0, 0, 7))
+    >>> correct_image(im, [(1, 1)]).getpixel((1, 1))
+    (10, 20, 30, 7)
+    """
+    pixels = list(pixels)
+    mode = image.mode
+    if mode == "P":
+        return _correct_palette(image, pixels)
+    if mode == "PA":
+        return correct_image(image.convert("RGBA"), pixels)
+    if mode == "1":
+        repaired = correct_image(image.convert("L"), pixels)
+        out = repaired.point(lambda v: 255 if v >= 128 else 0).convert("1")
+    else:
+        arr = np.asarray(image)
+        alpha = {"LA": [0], "RGBA": [0, 1, 2], "La": [0], "RGBa": [0, 1, 2]}.get(mode)
+        fixed = correct_pixels(arr, pixels, channels=alpha)
+        if mode.startswith("I;16"):
+            dtype = ">u2" if mode == "I;16B" else "<u2"
+            out = Image.frombytes(mode, image.size, fixed.astype(dtype).tobytes())
+        else:
+            out = Image.fromarray(fixed)
+        if out.mode != mode:
+            out = out.convert(mode)
+    out.info = dict(image.info)
+    return out
+
+
+def _correct_palette(image: Image.Image, pixels: list[tuple[int, int]]) -> Image.Image:
+    rgba = np.asarray(image.convert("RGBA"))
+    fixed = correct_pixels(rgba, pixels, channels=[0, 1, 2])
+    flat = image.getpalette("RGB") or [v for i in range(256) for v in (i, i, i)]
+    palette = np.array(flat, dtype=np.int32).reshape(-1, 3)
+    idx = np.array(image)
+    for x, y in pixels:
+        colour = fixed[y, x, :3].astype(np.int32)
+        idx[y, x] = int(np.argmin(((palette - colour) ** 2).sum(axis=1)))
+    out = Image.fromarray(idx)
+    out = out.convert("L") if out.mode != "L" else out
+    out = Image.frombytes("P", image.size, out.tobytes())
+    out.putpalette(flat)
+    out.info = dict(image.info)
+    return out

@@ -1,0 +1,201 @@
+"""Repair photos on disk: pick outputs, keep metadata, write atomically.
+
+A JPEG is re-encoded with its own quantisation tables (so its own quality), its own
+chroma subsampling and progressive mode, and its EXIF, ICC profile and comment. PNG and
+TIFF are lossless, so only the repaired pixels change; their ICC profile, EXIF and text
+are kept. Inputs are never modified: an output is written to a temporary file beside its
+target and renamed, and an existing output is refused unless ``overwrite``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin
+
+from hotpixels.correct import correct_image
+from hotpixels.defectmap import DefectMap
+from hotpixels.errors import HotPixelsError, ImageWriteError, ParameterError
+from hotpixels.io.metadata import estimate_jpeg_quality, jpeg_subsampling
+from hotpixels.io.readers import IMAGE_SUFFIXES, open_image
+from hotpixels.io.writers import save_image_atomic
+
+__all__ = ["FixResult", "fix_files", "fix_image_file", "output_path"]
+
+
+@dataclass
+class FixResult:
+    """Outcome of a repair run: written files and failures (one line each)."""
+
+    written: list[tuple[Path, Path, int, str]] = field(default_factory=list)
+    failures: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def output_path(src: Path, *, out_dir: Path | None = None, prefix: str = "c_",
+                relative: Path | None = None) -> Path:  # fmt: skip
+    """Where the repaired copy of ``src`` goes.
+
+    ``c_<name>`` beside the input by default (the original script's convention, with the
+    prefix on the file name, not on the folder); with ``out_dir``, the same name (and
+    sub-folder ``relative``) inside ``out_dir``.
+    """
+    if out_dir is None:
+        return src.with_name(prefix + src.name)
+    return Path(out_dir) / (relative if relative is not None else Path(src.name))
+
+
+def _save_kwargs(src: Image.Image) -> tuple[dict, str]:
+    """Encoder settings that keep the input's format, quality and metadata."""
+    fmt = src.format or "PNG"
+    info = src.info
+    kw: dict = {"format": fmt}
+    for key in ("exif", "icc_profile", "dpi"):
+        if info.get(key):
+            kw[key] = info[key]
+    note = ""
+    if fmt == "JPEG":
+        kw["qtables"] = src.quantization
+        sub = jpeg_subsampling(src)
+        if sub is not None:
+            kw["subsampling"] = sub
+        if info.get("progressive") or info.get("progression"):
+            kw["progressive"] = True
+        if info.get("comment"):
+            kw["comment"] = info["comment"]
+        note = f"JPEG re-encoded at its own quality (~{estimate_jpeg_quality(src)})"
+    elif fmt == "PNG":
+        text = getattr(src, "text", {}) or {}
+        if text:
+            png = PngImagePlugin.PngInfo()
+            for k, v in text.items():
+                png.add_text(k, v)
+            kw["pnginfo"] = png
+        if "transparency" in info:
+            kw["transparency"] = info["transparency"]
+    elif fmt == "TIFF":
+        if info.get("compression") and info["compression"] != "raw":
+            kw["compression"] = info["compression"]
+    return kw, note
+
+
+def fix_image_file(
+    src: str | Path,
+    dst: str | Path,
+    pixels: Iterable[tuple[int, int]],
+    *,
+    overwrite: bool = False,
+    expect_size: tuple[int, int] | None = None,
+) -> str:
+    """Repair ``pixels`` of the image file ``src`` and write the result to ``dst``.
+
+    Parameters
+    ----------
+    src, dst : str or Path
+        Input and output files; they must differ.
+    pixels : iterable of (x, y)
+        Positions to repair.
+    overwrite : bool
+        Replace an existing ``dst``.
+    expect_size : (width, height), optional
+        Refuse an image of another size (e.g. the defect map's).
+
+    Returns
+    -------
+    str
+        A note on how the file was written.
+    """
+    src, dst = Path(src), Path(dst)
+    if dst.resolve() == src.resolve():
+        msg = f"{src}: output would overwrite the input; choose another --out-dir"
+        raise ImageWriteError(msg)
+    if dst.exists() and not overwrite:
+        msg = f"{dst}: output exists; use --overwrite or another --out-dir"
+        raise ImageWriteError(msg)
+    image = open_image(src)
+    if expect_size is not None and image.size != tuple(expect_size):
+        w, h = expect_size
+        msg = (f"{src}: image is {image.size[0]}x{image.size[1]} but the map is {w}x{h}; "
+               "use a map of this camera")  # fmt: skip
+        raise ParameterError(msg)
+    try:
+        fixed = correct_image(image, pixels)
+    except ParameterError as err:
+        msg = f"{src}: {err}"
+        raise ParameterError(msg) from err
+    kwargs, note = _save_kwargs(image)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    save_image_atomic(fixed, dst, overwrite=overwrite, **kwargs)
+    return note or f"{kwargs['format']} written losslessly"
+
+
+def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
+    """(file, path relative to its given root, found in a folder) for files and folders."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                hidden = any(part.startswith(".") for part in rel.parts)
+                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and not hidden:
+                    out.append((f, rel, True))
+        else:
+            out.append((p, Path(p.name), False))
+    return out
+
+
+def fix_files(
+    dmap: DefectMap,
+    paths: Iterable[str | Path],
+    *,
+    out_dir: str | Path | None = None,
+    prefix: str = "c_",
+    overwrite: bool = False,
+    progress: Callable[[Path, str | None], None] | None = None,
+) -> FixResult:
+    """Repair every defect of a map (centres and members) in many photos.
+
+    Parameters
+    ----------
+    dmap : DefectMap
+        Defects of the camera that took the photos.
+    paths : iterable of str or Path
+        Files and folders (recursed). Files whose name starts with ``prefix`` (earlier
+        outputs) are skipped when a folder is given.
+    out_dir : str or Path, optional
+        Folder for the outputs (same names, same sub-folders); by default each output
+        is ``c_<name>`` beside its input.
+    prefix : str
+        Prefix of outputs written beside their inputs.
+    overwrite : bool
+        Replace existing outputs (inputs are never replaced).
+    progress : callable, optional
+        Called after each file with its path and an error message or None.
+
+    Returns
+    -------
+    FixResult
+    """
+    pixels = dmap.repair_pixels()
+    result = FixResult()
+    out_dir = Path(out_dir) if out_dir is not None else None
+    for src, rel, in_folder in _expand(paths):
+        if in_folder and src.name.startswith(prefix):
+            continue
+        dst = output_path(src, out_dir=out_dir, prefix=prefix, relative=rel)
+        try:
+            if not src.exists():
+                msg = f"{src}: no such file or folder"
+                raise ParameterError(msg)
+            note = fix_image_file(src, dst, pixels, overwrite=overwrite,
+                                  expect_size=(dmap.width, dmap.height))  # fmt: skip
+        except HotPixelsError as err:
+            result.failures.append((src, str(err)))
+            if progress:
+                progress(src, str(err))
+            continue
+        result.written.append((src, dst, len(pixels), note))
+        if progress:
+            progress(src, None)
+    return result
