@@ -145,8 +145,8 @@ def correct_image(image: Image.Image, pixels: Iterable[tuple[int, int]]) -> Imag
             out = Image.frombytes(mode, image.size, fixed.astype(dtype).tobytes())
         else:
             out = Image.fromarray(fixed)
-        if out.mode != mode:
-            out = out.convert(mode)
+            if out.mode != mode:  # e.g. CMYK, which numpy cannot name: same bytes, own mode
+                out = Image.frombytes(mode, image.size, np.ascontiguousarray(fixed).tobytes())
     out.info = dict(image.info)
     return out
 

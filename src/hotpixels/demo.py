@@ -91,7 +91,7 @@ def run_demo(
             progress("finding", done[0], frames)
 
     _, maps = find(sim.frames, progress=tick)
-    group, dmap, reason = maps[0]
+    _group, dmap, reason = maps[0]
     if dmap is None:  # pragma: no cover - the demo set always has enough frames
         raise RuntimeError(reason)
     map_path = out / "defect-map.json"

@@ -303,4 +303,4 @@ def variance_ranking(acc: Accumulator, n: int = 10) -> list[tuple[int, int, str,
     idx = np.argpartition(flat, k - 1)[:k]
     idx = idx[np.lexsort((idx, flat[idx]))]
     ys, xs, cs = np.unravel_index(idx, var.shape)
-    return [(int(x), int(y), names[c], float(flat[i])) for x, y, c, i in zip(xs, ys, cs, idx)]
+    return [(int(x), int(y), names[c], float(flat[i])) for x, y, c, i in zip(xs, ys, cs, idx, strict=False)]

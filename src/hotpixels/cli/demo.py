@@ -54,7 +54,7 @@ def demo_cmd(out, frames, seed):
                    f"{res.error_after:.1f} levels.")  # fmt: skip
         click.echo(f"\nFiles:\n  photos      {out / 'photos'} (truth.json, clean/ twins)\n"
                    f"  defect map  {res.map_path}\n  repaired    {out / 'fixed'}")  # fmt: skip
-        click.echo(f"\nNext: hotpixels find YOUR_PHOTOS -o my-camera.json")
+        click.echo("\nNext: hotpixels find YOUR_PHOTOS -o my-camera.json")
         return EXIT_OK
 
     run_guarded(body)

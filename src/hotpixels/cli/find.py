@@ -106,7 +106,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, as_json, verbose
                 click.echo(f"No defects: every pixel behaves like its neighbours. "
                            f"Map written to {target}")  # fmt: skip
             if top and dmap.near_misses:
-                click.echo(f"Strongest candidates below the decision line (score < 1):")
+                click.echo("Strongest candidates below the decision line (score < 1):")
                 click.echo(format_table(dmap, dmap.near_misses))
             if rank == "variance":
                 n = top or 10

@@ -1,0 +1,54 @@
+"""The command line: demo, simulate/find/evaluate round trip, module entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from hotpixels.cli import cli
+from hotpixels.defectmap import DefectMap
+
+
+def test_python_m_hotpixels_help():
+    out = subprocess.run([sys.executable, "-m", "hotpixels", "--help"], capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    for cmd in ("find", "fix", "simulate", "evaluate", "demo"):
+        assert cmd in out.stdout
+
+
+def test_demo_runs_and_scores(tmp_path):
+    res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--frames", "12"])
+    assert res.exit_code == 0, res.output
+    assert "F1" in res.output
+    dmap = DefectMap.load(tmp_path / "d" / "defect-map.json")
+    assert dmap.defects and dmap.frames == 12
+    assert len(list((tmp_path / "d" / "fixed").iterdir())) == 3
+
+
+def test_simulate_find_evaluate_json(tmp_path):
+    r = CliRunner()
+    sim = tmp_path / "sim"
+    res = r.invoke(cli, ["simulate", str(sim), "--frames", "12", "--size", "320x240",
+                         "--seed", "9", "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    truth = json.loads((sim / "truth.json").read_text())
+    assert truth["defects"] and {d["kind"] for d in truth["defects"]} >= {"hot", "warm"}
+    res = r.invoke(cli, ["find", str(sim), "-o", str(tmp_path / "m.json"), "--top", "3",
+                         "--rank", "variance"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "Lowest temporal variance" in res.output
+    res = r.invoke(cli, ["evaluate", str(tmp_path / "m.json"), str(sim / "truth.json"), "--json"])
+    assert res.exit_code == 0, res.output
+    figures = json.loads(res.output)
+    assert 0.0 <= figures["f1"] <= 1.0 and figures["true_positives"] > 0
+    # an existing map is not replaced without --overwrite
+    res = r.invoke(cli, ["find", str(sim), "-o", str(tmp_path / "m.json")])
+    assert res.exit_code == 2 and "exists" in res.output
+
+
+def test_find_with_no_images(tmp_path):
+    res = CliRunner().invoke(cli, ["find", str(tmp_path)])
+    assert res.exit_code == 2 and "no image files" in res.output
