@@ -14,7 +14,8 @@ the temporal variance of the residual over the subpixel's own temporal variance.
 normal subpixel follows its neighbours, so its residual varies much less than its value
 (D about -2.5); a stuck one ignores them, so its residual varies as much as the scene
 (D near 0). Only where the neighbours varied by more than 5 levels (a series of one
-scene cannot show it).
+scene cannot show it), and the line is at least 2 decades above the sensor's median D
+(frames of pure noise, where nothing follows its neighbours, flag nothing).
 
 Each subpixel gets ``score = max(|z| / z_threshold, 10 ** (D - d_threshold))``: 1.0 is
 the decision line, so the threshold adapts to the noise of the set and no fixed number
@@ -43,6 +44,7 @@ __all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
 
 Z_THRESHOLD = 14.0
 D_THRESHOLD = -0.5
+D_MARGIN = 2.0
 MEMBER_LEVEL = 0.3
 FOOTPRINT = 8
 CORE = 3
@@ -110,8 +112,12 @@ def evidence(
     unit = (full / 255.0) ** 2
     d = np.log10((acc.residual_variance() + unit) / (var + unit))
     d = np.where(neighbour_var >= (MIN_SCENE_STD * full / 255.0) ** 2, d, -np.inf)
-    score = np.maximum(np.abs(z) / z_threshold, 10.0 ** (d - d_threshold))
-    return Evidence(z, d, score, acc.mean(), mr, acc.nexc, full)
+    sample = d[::3, ::3]
+    typical = np.array([np.median(np.where(np.isfinite(sample[..., c]), sample[..., c], -3.0))
+                        for c in range(d.shape[2])])  # fmt: skip
+    d_line = np.maximum(d_threshold, typical + D_MARGIN)
+    score = np.maximum(np.abs(z) / z_threshold, 10.0 ** (d - d_line))
+    return Evidence(z, d - d_line + d_threshold, score, acc.mean(), mr, acc.nexc, full)
 
 
 def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
