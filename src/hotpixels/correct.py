@@ -70,7 +70,8 @@ def correct_pixels(
     squeeze = arr.ndim == 2
     work = arr[..., None] if squeeze else arr
     h, w, nc = work.shape
-    todo = _mask_of((h, w), pixels)
+    requested = _mask_of((h, w), pixels)
+    todo = requested.copy()
     if todo.all():
         msg = "every pixel of the image is marked for repair; nothing to repair from"
         raise ParameterError(msg)
@@ -96,10 +97,9 @@ def correct_pixels(
     if np.issubdtype(out.dtype, np.integer):
         info = np.iinfo(out.dtype)
         src = np.clip(np.rint(src), info.min, info.max)
-    changed = ~valid | _mask_of((h, w), pixels)
     for i, c in enumerate(chans):
         plane = out[..., c]
-        plane[changed] = src[..., i][changed].astype(out.dtype)
+        plane[requested] = src[..., i][requested].astype(out.dtype)
     return out[..., 0] if squeeze else out
 
 

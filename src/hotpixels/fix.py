@@ -19,7 +19,7 @@ from hotpixels.correct import correct_image
 from hotpixels.defectmap import DefectMap
 from hotpixels.errors import HotPixelsError, ImageWriteError, ParameterError
 from hotpixels.io.metadata import estimate_jpeg_quality, jpeg_subsampling
-from hotpixels.io.readers import IMAGE_SUFFIXES, open_image
+from hotpixels.io.readers import iter_image_files, open_image
 from hotpixels.io.writers import save_image_atomic
 
 __all__ = ["FixResult", "fix_files", "fix_image_file", "output_path"]
@@ -135,11 +135,7 @@ def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                hidden = any(part.startswith(".") for part in rel.parts)
-                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and not hidden:
-                    out.append((f, rel, True))
+            out.extend((f, rel, True) for f, rel in iter_image_files(p))
         else:
             out.append((p, Path(p.name), False))
     return out

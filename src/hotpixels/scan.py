@@ -21,7 +21,7 @@ from hotpixels.defectmap import DefectMap
 from hotpixels.detect import MIN_FRAMES, detect_defects
 from hotpixels.errors import HotPixelsError
 from hotpixels.io.metadata import CameraKey
-from hotpixels.io.readers import IMAGE_SUFFIXES, read_frame
+from hotpixels.io.readers import iter_image_files, read_frame
 from hotpixels.stats import Accumulator
 
 __all__ = ["Group", "ScanResult", "discover", "find", "scan"]
@@ -75,11 +75,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, 
     failures: list[tuple[Path, str]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for f in p.rglob("*"):
-                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and not any(
-                    part.startswith(".") for part in f.relative_to(p).parts
-                ):
-                    files.add(f)
+            files.update(f for f, _ in iter_image_files(p))
         elif p.is_file():
             files.add(p)
         else:

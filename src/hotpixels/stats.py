@@ -21,7 +21,8 @@ the frames it has seen:
 All sums are integers, so :meth:`Accumulator.merge` is plain addition: the result is
 the same for any order of frames and any split between workers. For 8-bit frames the
 state is 18 bytes per subpixel (four uint32 sums and an int16 count; ``srr`` widens
-to uint64 if it ever could overflow); 16-bit frames use 64-bit sums. Only one decoded frame is held at a time.
+to uint64 once the frame count could overflow it); 16-bit frames use 64-bit sums.
+Only one decoded frame is held at a time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from hotpixels.errors import ParameterError
 __all__ = ["Accumulator", "neighbour_residual"]
 
 _FIELDS = ("s1", "s2", "sr", "srr", "nexc")
+#: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
+_SRR_STEP_8BIT = (8 * 255) ** 2 // 8
 _MAX_FRAMES = 32767
 
 
@@ -68,6 +71,11 @@ def neighbour_residual(frame: np.ndarray) -> np.ndarray:
     wide = np.int32 if frame.dtype.itemsize == 1 else np.int64
     v = frame.astype(wide)
     return 9 * v - _box3(v)
+
+
+def _srr_dtype(bits: int, n: int) -> type:
+    """uint32 while ``n`` 8-bit frames cannot overflow it, else uint64."""
+    return np.uint32 if bits == 8 and n * _SRR_STEP_8BIT < 2**32 else np.uint64
 
 
 def frame_threshold(r: np.ndarray) -> float:
@@ -178,8 +186,7 @@ class Accumulator:
         self.nexc -= r < -thr
         r *= r
         r >>= 3
-        if self.srr.dtype == np.uint32 and int(self.srr.max()) + int(r.max()) >= 2**32:
-            self.srr = self.srr.astype(np.uint64)
+        self.srr = self.srr.astype(_srr_dtype(self.bits, self.n + 1), copy=False)
         self.srr += r.astype(self.srr.dtype, copy=False)
         self.n += 1
         if taken is not None:
@@ -211,10 +218,8 @@ class Accumulator:
         if self.n + other.n > _MAX_FRAMES:
             msg = f"more than {_MAX_FRAMES} frames in one accumulator"
             raise ParameterError(msg)
-        srr_type = np.promote_types(self.srr.dtype, other.srr.dtype)
+        srr_type = _srr_dtype(self.bits, self.n + other.n)
         srr = self.srr.astype(srr_type) + other.srr.astype(srr_type)
-        if srr_type == np.uint32 and (srr < self.srr).any():  # wrapped: redo wide
-            srr = self.srr.astype(np.uint64) + other.srr
         times = [t for t in (self.first_taken, self.last_taken, other.first_taken,
                              other.last_taken) if t is not None]  # fmt: skip
         return Accumulator(

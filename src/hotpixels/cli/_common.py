@@ -34,25 +34,18 @@ class Progress:
 
     def __init__(self, total: int, desc: str, *, quiet: bool = False):
         self.start = time.perf_counter()
-        self.failed: list[str] = []
         self.bar = tqdm(total=total, desc=desc, unit="img", file=sys.stderr,
                         disable=True if quiet else None, dynamic_ncols=True, leave=False)  # fmt: skip
 
     def __call__(self, path: Path, error: str | None) -> None:
         if error:
             self.bar.write(f"skipped: {error}", file=sys.stderr)
-            self.failed.append(error)
         self.bar.update(1)
 
     def close(self) -> float:
         """Close the bar and return the elapsed seconds."""
         self.bar.close()
         return time.perf_counter() - self.start
-
-
-def count_files(paths, counter: Callable) -> int:
-    """Number of files a run will read (for the progress bar)."""
-    return len(counter(paths)[0])
 
 
 def run_guarded(func: Callable[[], int]) -> None:
@@ -66,7 +59,7 @@ def run_guarded(func: Callable[[], int]) -> None:
     sys.exit(code)
 
 
-def print_failures(failures, quiet: bool = False) -> None:
+def print_failures(failures) -> None:
     """List failed inputs at the end of a run."""
     if failures:
         echo_err(f"{len(failures)} file(s) could not be used:")

@@ -18,7 +18,7 @@ from hotpixels.cli._common import (
     run_guarded,
     verbose_option,
 )
-from hotpixels.defectmap import Defect, DefectMap
+from hotpixels.defectmap import DefectMap
 from hotpixels.fix import _expand, fix_files, fix_image_file, output_path
 
 _XY = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
@@ -89,4 +89,4 @@ def fix_cmd(items, map_path, out_dir, overwrite, verbose, quiet):
     run_guarded(body)
 
 
-__all__ = ["Defect", "fix_cmd", "parse_xy"]
+__all__ = ["fix_cmd", "parse_xy"]

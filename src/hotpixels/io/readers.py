@@ -15,6 +15,21 @@ from hotpixels.io.metadata import CameraKey, FrameInfo, camera_identity, capture
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff"})
 
 
+def iter_image_files(folder: Path):
+    """Image files below ``folder`` (recursive, sorted), hidden names excluded.
+
+    Yields
+    ------
+    (Path, Path)
+        The file and its path relative to ``folder``.
+    """
+    for f in sorted(Path(folder).rglob("*")):
+        rel = f.relative_to(folder)
+        if (f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+                and not any(part.startswith(".") for part in rel.parts)):  # fmt: skip
+            yield f, rel
+
+
 @dataclass
 class Frame:
     """A decoded image: ``data`` has shape ``(M, N, C)`` (C = 1 or 3), uint8 or uint16."""
