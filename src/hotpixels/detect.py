@@ -38,7 +38,8 @@ import numpy as np
 
 from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.errors import ParameterError
-from hotpixels.stats import Accumulator, _box3
+from hotpixels._kernels import reflect_index
+from hotpixels.stats import Accumulator
 
 __all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
 
@@ -57,38 +58,84 @@ _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 
 @dataclass
 class Evidence:
-    """Per-subpixel test statistics of one camera group, each ``(M, N, C)``."""
+    """Per-subpixel test statistics of one camera group, each ``(M, N, C)`` float32.
+
+    Means are read from the accumulator at the few points that need them.
+    """
 
     z: np.ndarray
     decoupling: np.ndarray
     score: np.ndarray
-    mean: np.ndarray
-    mean_residual: np.ndarray
-    frames: np.ndarray
+    acc: Accumulator
     full_scale: float
 
+    @property
+    def frames(self) -> np.ndarray:
+        """Net number of frames in which each subpixel stood out."""
+        return self.acc.nexc
 
-def _tile_robust_z(a: np.ndarray, tile: int) -> np.ndarray:
-    """Robust z-score of ``a`` per channel against the median/MAD of its tile."""
+    def mean(self, y: int, x: int, c: int) -> float:
+        """Temporal mean of one subpixel."""
+        return float(self.acc.s1[y, x, c]) / self.acc.n
+
+    def mean_residual(self, y: int, x: int, c: int) -> float:
+        """Mean excess of one subpixel over its 8 neighbours, in levels."""
+        return float(self.acc.mean_residual(slice(y, y + 1))[0, x, c])
+
+
+def _bands(m: int, rows: int) -> list[slice]:
+    """Row bands of ``rows`` (a multiple of TILE); the last one at least TILE rows."""
+    starts = list(range(0, m, rows))
+    if len(starts) > 1 and m - starts[-1] < TILE:
+        starts.pop()
+    return [slice(y, starts[i + 1] if i + 1 < len(starts) else m) for i, y in enumerate(starts)]
+
+
+def _tile_blocks(a: np.ndarray, tile: int) -> np.ndarray:
+    """``(ty, tx, C, tile * tile)`` blocks of ``a``, mirrored past the bottom/right edge."""
     m, n, c = a.shape
     ty, tx = -(-m // tile), -(-n // tile)
     padded = np.pad(a, ((0, ty * tile - m), (0, tx * tile - n), (0, 0)), mode="reflect")
-    blocks = padded.reshape(ty, tile, tx, tile, c).transpose(0, 2, 4, 1, 3).reshape(
+    return padded.reshape(ty, tile, tx, tile, c).transpose(0, 2, 4, 1, 3).reshape(
         ty, tx, c, tile * tile
     )
-    med = np.median(blocks, axis=-1)
-    mad = np.median(np.abs(blocks - med[..., None]), axis=-1)
-    floor = np.median(mad, axis=(0, 1), keepdims=True) * 0.25 + 1e-3
-    scale = 1.4826 * np.maximum(mad, floor)
+
+
+def _tile_z(a: np.ndarray, med: np.ndarray, scale: np.ndarray, tile: int) -> np.ndarray:
+    m, n, _ = a.shape
     rep_med = np.repeat(np.repeat(med, tile, 0), tile, 1)[:m, :n]
     rep_scale = np.repeat(np.repeat(scale, tile, 0), tile, 1)[:m, :n]
     return (a - rep_med) / rep_scale
+
+
+def _neighbour_mean(acc: Accumulator, rows: slice, values) -> np.ndarray:
+    """Mean of ``values(rows)`` over the 8 neighbours (mirrored edges) of band ``rows``."""
+    y0, y1, _ = rows.indices(acc.shape[0])
+    m = acc.shape[0]
+    ext = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
+    v = values(np.asarray(ext))
+    p = np.pad(v, ((0, 0), (1, 1), (0, 0)), mode="reflect")
+    vert = p[:-2] + p[1:-1] + p[2:]
+    box = vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:]
+    return (box - v[1:-1]) / 8.0
+
+
+def _decoupling(acc: Accumulator, rows: slice, full: float) -> np.ndarray:
+    """``log10(var(r) / var(v))`` of a band; -inf where the neighbours hardly varied."""
+    var = acc.variance(rows)
+    unit = (full / 255.0) ** 2
+    d = np.log10((acc.residual_variance(rows) + unit) / (var + unit))
+    neighbour_var = _neighbour_mean(acc, rows, acc.variance)
+    return np.where(neighbour_var >= (MIN_SCENE_STD * full / 255.0) ** 2, d, -np.inf)
 
 
 def evidence(
     acc: Accumulator, *, z_threshold: float = Z_THRESHOLD, d_threshold: float = D_THRESHOLD
 ) -> Evidence:
     """Compute the test statistics and the combined score of every subpixel.
+
+    Works in bands of rows (two passes: the sensor-wide levels, then the scores), so
+    its memory is three float32 arrays beside the accumulator.
 
     Parameters
     ----------
@@ -105,19 +152,35 @@ def evidence(
         msg = "acc holds no frames"
         raise ParameterError(msg)
     full = 255.0 if acc.bits == 8 else 65535.0
-    mr = acc.mean_residual()
-    z = _tile_robust_z(mr, TILE)
-    var = acc.variance()
-    neighbour_var = (_box3(var) - var) / 8.0
-    unit = (full / 255.0) ** 2
-    d = np.log10((acc.residual_variance() + unit) / (var + unit))
-    d = np.where(neighbour_var >= (MIN_SCENE_STD * full / 255.0) ** 2, d, -np.inf)
-    sample = d[::3, ::3]
-    typical = np.array([np.median(np.where(np.isfinite(sample[..., c]), sample[..., c], -3.0))
-                        for c in range(d.shape[2])])  # fmt: skip
+    m, _, c = acc.shape
+    bands = _bands(m, 4 * TILE)
+    # Pass 1: tile medians and MADs of the mean residual, a sample of D (every 3rd px).
+    meds, mads, samples = [], [], []
+    for rows in bands:
+        blocks = _tile_blocks(acc.mean_residual(rows), TILE)
+        med = np.median(blocks, axis=-1)
+        meds.append(med)
+        mads.append(np.median(np.abs(blocks - med[..., None]), axis=-1))
+        d = _decoupling(acc, rows, full)
+        samples.append(d[(-rows.start) % 3 :: 3, ::3])
+    mad = np.concatenate(mads)
+    floor = np.median(mad, axis=(0, 1), keepdims=True) * 0.25 + 1e-3
+    sample = np.concatenate(samples)
+    typical = np.array([np.median(np.where(np.isfinite(sample[..., k]), sample[..., k], -3.0))
+                        for k in range(c)])  # fmt: skip
     d_line = np.maximum(d_threshold, typical + D_MARGIN)
-    score = np.maximum(np.abs(z) / z_threshold, 10.0 ** (d - d_line))
-    return Evidence(z, d - d_line + d_threshold, score, acc.mean(), mr, acc.nexc, full)
+    # Pass 2: z, D and the score, stored as float32.
+    z = np.empty(acc.shape, np.float32)
+    decoupling = np.empty(acc.shape, np.float32)
+    score = np.empty(acc.shape, np.float32)
+    for rows, med, band_mad in zip(bands, meds, mads, strict=True):
+        scale = 1.4826 * np.maximum(band_mad, floor)
+        zb = _tile_z(acc.mean_residual(rows), med, scale, TILE)
+        d = _decoupling(acc, rows, full)
+        z[rows] = zb
+        decoupling[rows] = d - d_line + d_threshold
+        score[rows] = np.maximum(np.abs(zb) / z_threshold, 10.0 ** (d - d_line))
+    return Evidence(z, decoupling, score, acc, full)
 
 
 def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
@@ -156,8 +219,8 @@ def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidate
 
 def _classify(ev: Evidence, y: int, x: int, c: int) -> str:
     z = ev.z[y, x, c]
-    mean = ev.mean[y, x, c] / ev.full_scale
-    excess = ev.mean_residual[y, x, c] / ev.full_scale
+    mean = ev.mean(y, x, c) / ev.full_scale
+    excess = ev.mean_residual(y, x, c) / ev.full_scale
     decoupled = ev.decoupling[y, x, c] >= D_THRESHOLD
     if z < 0 and abs(z) >= Z_THRESHOLD:
         return "dead"
@@ -282,8 +345,8 @@ def _make_defect(ev, names, score_px, dominant, y, x, centres) -> Defect:
         channels=channels or [names[c]],
         frames=abs(int(ev.frames[y, x, c])),
         members=sorted(members, key=lambda p: (p[1], p[0])),
-        mean=round(float(ev.mean[y, x, c]), 2),
-        excess=round(float(ev.mean_residual[y, x, c]), 2),
+        mean=round(ev.mean(y, x, c), 2),
+        excess=round(ev.mean_residual(y, x, c), 2),
     )
 
 
@@ -302,11 +365,15 @@ def variance_ranking(acc: Accumulator, n: int = 10) -> list[tuple[int, int, str,
     list of (x, y, channel, variance)
         Lowest variance first (ties by position).
     """
-    var = acc.variance()
-    names = _CHANNELS.get(var.shape[2], tuple(str(i) for i in range(var.shape[2])))
-    flat = var.ravel()
-    k = min(n, flat.size)
-    idx = np.argpartition(flat, k - 1)[:k]
-    idx = idx[np.lexsort((idx, flat[idx]))]
-    ys, xs, cs = np.unravel_index(idx, var.shape)
-    return [(int(x), int(y), names[c], float(flat[i])) for x, y, c, i in zip(xs, ys, cs, idx, strict=False)]
+    m, w, c = acc.shape
+    names = _CHANNELS.get(c, tuple(str(i) for i in range(c)))
+    best: list[tuple[float, int, int, int, int]] = []
+    for rows in _bands(m, 4 * TILE):
+        var = acc.variance(rows).ravel()
+        k = min(n, var.size)
+        idx = np.argpartition(var, k - 1)[:k]
+        ys, xs, cs = np.unravel_index(idx, (rows.stop - rows.start, w, c))
+        best += [(float(var[i]), int(y) + rows.start, int(x), int(ch), 0)
+                 for i, y, x, ch in zip(idx, ys, xs, cs, strict=True)]  # fmt: skip
+    best.sort(key=lambda t: (t[0], (t[1] * w + t[2]) * c + t[3]))
+    return [(x, y, names[ch], var) for var, y, x, ch, _ in best[:n]]

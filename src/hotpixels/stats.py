@@ -5,41 +5,48 @@ the frames it has seen:
 
 ``s1``
     sum of values, ``s2`` sum of squared values (temporal mean and variance);
-``sr``
-    sum of the *neighbour residual* ``r = 8 v - (sum of the 8 same-channel neighbours)``
-    (how much brighter than its surroundings the subpixel is, on average);
 ``srr``
-    sum of ``floor(r^2 / 8)``: with ``sr`` the temporal variance of the residual. A
-    normal subpixel follows its neighbours (small, changing residual); a defect departs
-    from them consistently (``hot``, ``warm``, ``dead``: a large mean) or ignores them
-    (``stuck``: a residual that varies as much as the scene does);
+    sum of ``floor(r^2 / 8)`` of the *neighbour residual* ``r = 8 v - (sum of the 8
+    same-channel neighbours)``: its temporal variance. A normal subpixel follows its
+    neighbours (small, changing residual); a defect departs from them consistently
+    (``hot``, ``warm``, ``dead``: a large mean) or ignores them (``stuck``: a residual
+    that varies as much as the scene does);
 ``nexc``
     net count of frames that showed the subpixel as a defect: +1 for a frame where
     ``r`` is above the frame's noise threshold (3 robust standard deviations of ``r``
     over the frame, at least 4 levels), -1 where it is below minus that threshold.
 
+The sum of the residual itself is not stored: the residual is linear, so its sum over
+the frames is the residual of ``s1`` (:meth:`Accumulator.residual_sum`), exactly.
+
 All sums are integers, so :meth:`Accumulator.merge` is plain addition: the result is
 the same for any order of frames and any split between workers. For 8-bit frames the
-state is 18 bytes per subpixel (four uint32 sums and an int16 count; ``srr`` widens
-to uint64 once the frame count could overflow it); 16-bit frames use 64-bit sums.
-Only one decoded frame is held at a time.
+state is 14 bytes per subpixel (three uint32 sums and an int16 count; ``srr`` widens
+to uint64 once the frame count could overflow it, after 8256 frames); 16-bit frames
+use 64-bit sums. Frames are added row band by row band (:mod:`hotpixels._kernels`),
+so no full-size temporary is allocated per frame.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from hotpixels import _kernels
 from hotpixels.errors import ParameterError
 
-__all__ = ["Accumulator", "neighbour_residual"]
+__all__ = ["Accumulator", "frame_threshold", "neighbour_residual"]
 
-_FIELDS = ("s1", "s2", "sr", "srr", "nexc")
+_FIELDS = ("s1", "s2", "srr", "nexc")
 #: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
 _SRR_STEP_8BIT = (8 * 255) ** 2 // 8
 _MAX_FRAMES = 32767
+#: Rows per band when a frame is added: about 1 MB of state for a 10 MP frame.
+BAND_ROWS = 16
 
 
 def _box3(a: np.ndarray) -> np.ndarray:
@@ -68,9 +75,7 @@ def neighbour_residual(frame: np.ndarray) -> np.ndarray:
     >>> int(neighbour_residual(f)[2, 2, 0]), int(neighbour_residual(f)[2, 3, 0])
     (80, -10)
     """
-    wide = np.int32 if frame.dtype.itemsize == 1 else np.int64
-    v = frame.astype(wide)
-    return 9 * v - _box3(v)
+    return _kernels.band_residual(frame, 0, frame.shape[0])
 
 
 def _srr_dtype(bits: int, n: int) -> type:
@@ -78,22 +83,56 @@ def _srr_dtype(bits: int, n: int) -> type:
     return np.uint32 if bits == 8 and n * _SRR_STEP_8BIT < 2**32 else np.uint64
 
 
-def frame_threshold(r: np.ndarray) -> float:
+def frame_threshold(frame: np.ndarray) -> int:
     """Noise threshold of one frame's residual: 3 robust sigmas, at least 4 levels.
+
+    The median of ``|r|`` over every 8th row and column, from its histogram (exact).
 
     Parameters
     ----------
-    r : ndarray
-        Residual of one frame (:func:`neighbour_residual`, units of 1/8 level).
+    frame : (M, N, C) ndarray of uint8 or uint16
 
     Returns
     -------
-    float
-        Threshold in the units of ``r``.
+    int
+        ``floor(max(3 * 1.4826 * median|r|, 32))`` in units of ``r`` (1/8 level); a
+        residual is an excess when ``r > threshold`` (``r`` is an integer).
     """
-    sample = np.abs(r[::4, ::4]).ravel()
-    mad = float(np.median(sample)) if sample.size else 0.0
-    return max(3.0 * 1.4826 * mad, 32.0)
+    hist = _kernels.residual_histogram(frame)
+    total = int(hist.sum())
+    cum = np.cumsum(hist)
+    lo = int(np.searchsorted(cum, (total - 1) // 2 + 1))
+    hi = int(np.searchsorted(cum, total // 2 + 1))
+    mad = (lo + hi) / 2.0
+    return int(max(3.0 * 1.4826 * mad, 32.0))
+
+
+def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=None) -> None:
+    """Add (``sign=1``) or remove (``-1``) a stack of frames to a state, band by band.
+
+    Parameters
+    ----------
+    state : tuple of 4 ndarrays
+        ``(s1, s2, srr, nexc)`` of an :class:`Accumulator` (may live in shared memory).
+    frames : (K, M, N, C) ndarray
+        Frames of the state's shape.
+    thresholds : sequence of int
+        :func:`frame_threshold` of each frame.
+    sign : {1, -1}
+    locks : sequence of locks, optional
+        Band ``b`` is updated under ``locks[b % len(locks)]`` (process pools share one
+        state); bands are visited starting at a lock chosen by the process id, so
+        that workers rarely wait for each other.
+    """
+    m = frames.shape[1]
+    bands = [(y, min(y + BAND_ROWS, m)) for y in range(0, m, BAND_ROWS)]
+    if locks:
+        start = os.getpid() % len(bands)
+        bands = bands[start:] + bands[:start]
+    ithr = np.asarray(thresholds, np.int64)
+    for y0, y1 in bands:
+        with locks[(y0 // BAND_ROWS) % len(locks)] if locks else nullcontext():
+            _kernels.update_rows(state, frames, y0, y1, ithr, sign)
 
 
 @dataclass
@@ -122,28 +161,85 @@ class Accumulator:
     bits: int = 8
     s1: np.ndarray | None = None
     s2: np.ndarray | None = None
-    sr: np.ndarray | None = None
     srr: np.ndarray | None = None
     nexc: np.ndarray | None = None
     first_taken: _dt.datetime | None = None
     last_taken: _dt.datetime | None = None
     sources: list[str] = field(default_factory=list)
 
-    def _allocate(self, frame: np.ndarray) -> None:
-        self.shape = frame.shape
-        self.bits = 8 if frame.dtype == np.uint8 else 16
-        s = frame.shape
-        wide = self.bits > 8
-        self.s1 = np.zeros(s, np.uint64 if wide else np.uint32)
-        self.s2 = np.zeros(s, np.uint64 if wide else np.uint32)
-        self.sr = np.zeros(s, np.int64 if wide else np.int32)
-        self.srr = np.zeros(s, np.uint64 if wide else np.uint32)
-        self.nexc = np.zeros(s, np.int16)
+    @staticmethod
+    def layout(shape: tuple[int, ...], bits: int, capacity: int = 0) -> list[tuple[str, type]]:
+        """Field names and dtypes of the state for ``capacity`` frames of ``shape``."""
+        wide = bits > 8
+        return [("s1", np.uint64 if wide else np.uint32), ("s2", np.uint64 if wide else np.uint32),
+                ("srr", _srr_dtype(bits, capacity)), ("nexc", np.int16)]  # fmt: skip
+
+    @classmethod
+    def empty(cls, shape, bits: int, *, capacity: int = 0, buffer=None) -> Accumulator:
+        """A zeroed state for frames of ``shape``, sized for ``capacity`` frames.
+
+        Parameters
+        ----------
+        shape : (M, N, C)
+        bits : {8, 16}
+        capacity : int
+            Most frames it will hold (chooses the width of ``srr``).
+        buffer : writable buffer, optional
+            Zero-filled memory of :meth:`state_bytes` bytes to hold the arrays (e.g.
+            shared memory that several processes add to).
+        """
+        shape = tuple(int(v) for v in shape)
+        if len(shape) != 3 or shape[0] < 2 or shape[1] < 2:
+            msg = f"frames must be at least 2x2 pixels, got {shape}"
+            raise ParameterError(msg)
+        arrays, offset = {}, 0
+        for name, dtype in cls.layout(shape, bits, capacity):
+            if buffer is None:
+                arrays[name] = np.zeros(shape, dtype)
+            else:
+                arrays[name] = np.ndarray(shape, dtype, buffer=buffer, offset=offset)
+            offset += int(np.prod(shape)) * np.dtype(dtype).itemsize
+        return cls(shape=shape, bits=bits, **arrays)
+
+    @classmethod
+    def state_bytes(cls, shape, bits: int, capacity: int = 0) -> int:
+        """Bytes of state :meth:`empty` needs."""
+        size = int(np.prod(shape))
+        return sum(size * np.dtype(t).itemsize for _, t in cls.layout(shape, bits, capacity))
+
+    @property
+    def state(self) -> tuple[np.ndarray, ...]:
+        """The arrays ``(s1, s2, srr, nexc)``, as :func:`accumulate` takes them."""
+        return tuple(getattr(self, f) for f in _FIELDS)
 
     @property
     def nbytes(self) -> int:
         """Bytes of per-subpixel state."""
         return sum(getattr(self, f).nbytes for f in _FIELDS if getattr(self, f) is not None)
+
+    def _check(self, frame: np.ndarray) -> None:
+        if frame.ndim != 3 or frame.dtype not in (np.uint8, np.uint16):
+            msg = f"frame must be (M, N, C) uint8 or uint16, got {frame.shape} {frame.dtype}"
+            raise ParameterError(msg)
+        if self.shape is None:
+            new = Accumulator.empty(frame.shape, 8 if frame.dtype == np.uint8 else 16)
+            for name in ("shape", "bits", *_FIELDS):
+                setattr(self, name, getattr(new, name))
+        elif frame.shape != self.shape or (frame.dtype == np.uint8) != (self.bits == 8):
+            msg = f"frame {frame.shape} {frame.dtype} does not match the group's {self.shape}"
+            raise ParameterError(msg)
+        if self.n >= _MAX_FRAMES:
+            msg = f"more than {_MAX_FRAMES} frames in one accumulator; split the input"
+            raise ParameterError(msg)
+
+    def note(self, *, taken: _dt.datetime | None = None, source=None, count: int = 1) -> None:
+        """Record ``count`` frames added to the arrays by :func:`accumulate`."""
+        self.n += count
+        if taken is not None:
+            self.first_taken = min(filter(None, (self.first_taken, taken)))
+            self.last_taken = max(filter(None, (self.last_taken, taken)))
+        if source is not None:
+            self.sources.append(str(source))
 
     def update(self, frame: np.ndarray, *, taken: _dt.datetime | None = None, source=None):
         """Add one frame.
@@ -162,38 +258,11 @@ class Accumulator:
         Accumulator
             ``self``.
         """
-        if frame.ndim != 3 or frame.dtype not in (np.uint8, np.uint16):
-            msg = f"frame must be (M, N, C) uint8 or uint16, got {frame.shape} {frame.dtype}"
-            raise ParameterError(msg)
-        if self.shape is None:
-            self._allocate(frame)
-        elif frame.shape != self.shape or (frame.dtype == np.uint8) != (self.bits == 8):
-            msg = f"frame {frame.shape} {frame.dtype} does not match the group's {self.shape}"
-            raise ParameterError(msg)
-        if self.n >= _MAX_FRAMES:
-            msg = f"more than {_MAX_FRAMES} frames in one accumulator; split the input"
-            raise ParameterError(msg)
-        wide = np.uint64 if self.bits > 8 else np.uint32
-        v = frame.astype(wide)
-        self.s1 += v
-        v *= v
-        self.s2 += v
-        del v
-        r = neighbour_residual(frame)
-        self.sr += r
-        thr = frame_threshold(r)
-        self.nexc += r > thr
-        self.nexc -= r < -thr
-        r *= r
-        r >>= 3
+        self._check(frame)
         self.srr = self.srr.astype(_srr_dtype(self.bits, self.n + 1), copy=False)
-        self.srr += r.astype(self.srr.dtype, copy=False)
-        self.n += 1
-        if taken is not None:
-            self.first_taken = min(filter(None, (self.first_taken, taken)))
-            self.last_taken = max(filter(None, (self.last_taken, taken)))
-        if source is not None:
-            self.sources.append(str(source))
+        frame = np.ascontiguousarray(frame)
+        accumulate(self.state, frame[None], [frame_threshold(frame)])
+        self.note(taken=taken, source=source)
         return self
 
     def merge(self, other: Accumulator) -> Accumulator:
@@ -228,7 +297,6 @@ class Accumulator:
             bits=self.bits,
             s1=self.s1 + other.s1,
             s2=self.s2 + other.s2,
-            sr=self.sr + other.sr,
             srr=srr,
             nexc=self.nexc + other.nexc,
             first_taken=min(times) if times else None,
@@ -252,25 +320,34 @@ class Accumulator:
 
     __hash__ = None  # mutable
 
-    def mean(self) -> np.ndarray:
-        """Temporal mean per subpixel (float64)."""
-        return self.s1 / max(self.n, 1)
+    def _rows(self, rows: slice | None) -> slice:
+        return rows if rows is not None else slice(0, self.shape[0])
 
-    def variance(self) -> np.ndarray:
+    def mean(self, rows: slice | None = None) -> np.ndarray:
+        """Temporal mean per subpixel (float64), of all rows or of ``rows``."""
+        return self.s1[self._rows(rows)] / max(self.n, 1)
+
+    def variance(self, rows: slice | None = None) -> np.ndarray:
         """Temporal (population) variance per subpixel, computed once in float64."""
-        n = max(self.n, 1)
+        n, rows = max(self.n, 1), self._rows(rows)
         if self.bits == 8:  # exact in int64: n * s2 - s1^2 < 2^63 for < 66000 frames
-            s1 = self.s1.astype(np.int64)
-            return (n * self.s2.astype(np.int64) - s1 * s1) / float(n * n)
-        m = self.s1 / n
-        return np.maximum(self.s2 / n - m * m, 0.0)
+            s1 = self.s1[rows].astype(np.int64)
+            return (n * self.s2[rows].astype(np.int64) - s1 * s1) / float(n * n)
+        m = self.s1[rows] / n
+        return np.maximum(self.s2[rows] / n - m * m, 0.0)
 
-    def mean_residual(self) -> np.ndarray:
+    def residual_sum(self, rows: slice | None = None) -> np.ndarray:
+        """Sum over the frames of the residual ``r`` (int64): the residual of ``s1``."""
+        rows = self._rows(rows)
+        y0, y1, _ = rows.indices(self.shape[0])
+        return _kernels.band_residual(self.s1, y0, y1).astype(np.int64, copy=False)
+
+    def mean_residual(self, rows: slice | None = None) -> np.ndarray:
         """Mean excess over the 8-neighbour mean, in image levels (float64)."""
-        return self.sr / (8.0 * max(self.n, 1))
+        return self.residual_sum(rows) / (8.0 * max(self.n, 1))
 
-    def residual_variance(self) -> np.ndarray:
+    def residual_variance(self, rows: slice | None = None) -> np.ndarray:
         """Temporal variance of the neighbour residual, in squared image levels."""
         n = max(self.n, 1)
-        m = self.sr / (8.0 * n)
-        return np.maximum(self.srr / (8.0 * n) - m * m, 0.0)
+        m = self.residual_sum(rows) / (8.0 * n)
+        return np.maximum(self.srr[self._rows(rows)] / (8.0 * n) - m * m, 0.0)
