@@ -31,7 +31,8 @@ except ImportError:  # pragma: no cover
     numba = None
     HAVE_NUMBA = False
 
-__all__ = ["HAVE_NUMBA", "block_sums", "reflect_index", "residual_histogram", "sample_residual", "update_rows"]
+__all__ = ["HAVE_NUMBA", "block_sums", "reflect_index", "residual_histogram", "sample_residual",
+           "update_rows"]
 
 THUMB = 32
 

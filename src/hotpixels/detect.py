@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotpixels._kernels import reflect_index
 from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.errors import ParameterError
-from hotpixels._kernels import reflect_index
 from hotpixels.stats import Accumulator
 
 __all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
