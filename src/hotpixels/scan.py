@@ -1,35 +1,40 @@
 """Discover photos, group them by camera, and accumulate statistics in one pass.
 
-Files are read in sorted order, one decoded frame at a time. Each frame joins the group
-of its camera (EXIF Make, Model, BodySerialNumber, stored size, channels); frames of
-another camera or size form another group, which the result reports. A frame whose
-scene repeats one of the last few scenes of its group (a tripod burst, a time-lapse:
-the same 1/32-scale luminance layout after normalising exposure) is counted once: it
-is listed in ``Group.repeats`` and adds nothing to the statistics, so that forty frames
-of one scene are one piece of evidence, not forty.
+Every file's header is read first (camera, size, capture time; no pixels), which sorts
+the files into camera groups: EXIF Make, Model, BodySerialNumber, stored size, channels
+and bit depth. Then each group's files are decoded once, in sorted order, and added to
+the group's statistics, on a process pool (:mod:`hotpixels.parallel`) or in-process;
+the statistics are the same either way. A frame whose scene repeats one of the 8 frames
+before it in its group (a tripod burst, a time-lapse: the same 1/32-scale brightness
+layout after normalising exposure) is counted once: it is listed in ``Group.repeats``
+and adds nothing, so that forty frames of one scene are one piece of evidence, not forty.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from hotpixels.defectmap import DefectMap
 from hotpixels.detect import MIN_FRAMES, detect_defects
-from hotpixels.errors import HotPixelsError
+from hotpixels.errors import HotPixelsError, ParameterError
+from hotpixels.io.decode import FileInfo, probe
 from hotpixels.io.metadata import CameraKey
-from hotpixels.io.readers import iter_image_files, read_frame
-from hotpixels.stats import Accumulator
+from hotpixels.io.readers import iter_image_files
+from hotpixels.parallel import REPEAT_TOLERANCE, chunks_of, run_chunks, state_files
+from hotpixels.stats import _MAX_FRAMES, Accumulator
 
-__all__ = ["Group", "ScanResult", "discover", "find", "scan"]
+__all__ = ["REPEAT_TOLERANCE", "Group", "ScanResult", "default_workers", "discover", "find", "scan"]
 
-#: A frame repeats a scene when its normalised thumbnails differ by less than this.
-REPEAT_TOLERANCE = 0.04
-_RECENT_SCENES = 8
-_THUMB = 32
+
+def default_workers() -> int:
+    """Number of worker processes by default: the cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
 
 
 @dataclass
@@ -40,7 +45,6 @@ class Group:
     acc: Accumulator = field(default_factory=Accumulator)
     files: list[Path] = field(default_factory=list)
     repeats: list[Path] = field(default_factory=list)
-    _recent: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -83,27 +87,34 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, 
     return sorted(files), failures
 
 
-def _thumbnail(frame: np.ndarray) -> np.ndarray:
-    h, w, _ = frame.shape
-    hh, ww = max(h // _THUMB, 1), max(w // _THUMB, 1)
-    crop = frame[: hh * _THUMB, : ww * _THUMB].astype(np.float32).mean(axis=2)
-    small = crop.reshape(hh, _THUMB, ww, _THUMB).mean(axis=(1, 3))
-    return small / max(float(small.mean()), 1e-6)
-
-
-def _is_repeat(group: Group, thumb: np.ndarray) -> bool:
-    for old in group._recent:
-        if float(np.mean(np.abs(old - thumb))) < REPEAT_TOLERANCE:
-            return True
-    group._recent.append(thumb)
-    del group._recent[:-_RECENT_SCENES]
-    return False
+def probe_all(
+    files: Iterable[Path], failures: list, progress: Callable[[Path, str | None], None] | None = None
+) -> dict[tuple[CameraKey, int], list[FileInfo]]:
+    """Read every file's header and group the files (sorted) by camera and bit depth."""
+    groups: dict[tuple[CameraKey, int], list[FileInfo]] = {}
+    for path in files:
+        try:
+            info = probe(path)
+        except HotPixelsError as err:
+            failures.append((path, str(err)))
+            if progress:
+                progress(path, str(err))
+            continue
+        groups.setdefault((info.key, info.bits), []).append(info)
+    for (key, _), infos in groups.items():
+        if len(infos) > _MAX_FRAMES:
+            msg = (f"{key.label()}: {len(infos)} photos, more than {_MAX_FRAMES} in one group; "
+                   "run find on parts of the archive")  # fmt: skip
+            raise ParameterError(msg)
+    return groups
 
 
 def scan(
     paths: Iterable[str | Path],
     *,
     repeats: bool = True,
+    workers: int = 1,
+    decoder: str | None = None,
     progress: Callable[[Path, str | None], None] | None = None,
 ) -> ScanResult:
     """Read photos once and accumulate per-camera statistics.
@@ -114,6 +125,10 @@ def scan(
         Files and folders (recursed).
     repeats : bool
         Count frames that repeat a recent scene once (default). ``False`` uses every frame.
+    workers : int
+        Worker processes (1: in this process). The result does not depend on it.
+    decoder : {"simplejpeg", "pillow"}, optional
+        Force a JPEG decoder; default the fastest installed. The result does not depend on it.
     progress : callable, optional
         Called after each file with its path and an error message or None.
 
@@ -132,26 +147,36 @@ def scan(
     (3, [])
     """
     files, failures = discover(paths)
-    groups: dict[CameraKey, Group] = {}
-    for path in files:
-        try:
-            frame = read_frame(path)
-        except HotPixelsError as err:
-            failures.append((path, str(err)))
-            if progress:
-                progress(path, str(err))
-            continue
-        key = frame.info.camera
-        group = groups.setdefault(key, Group(key))
-        if repeats and _is_repeat(group, _thumbnail(frame.data)):
-            group.repeats.append(path)
-        else:
-            group.acc.update(frame.data, taken=frame.info.taken)
-            group.files.append(path)
-        if progress:
-            progress(path, None)
-    ordered = sorted(groups.values(), key=lambda g: (-len(g.files), g.key))
-    return ScanResult(ordered, failures)
+    infos = probe_all(files, failures, progress)
+    groups: list[Group] = []
+    with state_files(infos) as states:
+        chunks = chunks_of(infos, states, repeats=repeats)
+
+        def report(chunk, result) -> None:
+            for out in result.outcomes:
+                if progress:
+                    progress(out.info.path, out.error)
+
+        results = run_chunks(chunks, workers=workers, prefer=decoder, on_result=report)
+        outcomes = [o for r in results if r.index >= 0 for o in r.outcomes]
+        for (key, _), state in states.items():
+            mine = [o for o in outcomes if o.info.key == key and o.info.bits == state.bits]
+            acc = state.open()
+            group = Group(key, acc)
+            for o in mine:
+                if o.status == "failed":
+                    failures.append((o.info.path, o.error))
+                elif o.status == "repeat":
+                    group.repeats.append(o.info.path)
+                else:
+                    group.files.append(o.info.path)
+                    acc.note(taken=o.info.taken)
+            if group.files or group.repeats:
+                groups.append(group)
+        failures += [(o.info.path, o.error) for r in results if r.index < 0
+                     for o in r.outcomes if o.status == "failed"]  # fmt: skip
+    ordered = sorted(groups, key=lambda g: (-len(g.files), g.key))
+    return ScanResult(ordered, sorted(failures))
 
 
 def find(
@@ -159,6 +184,8 @@ def find(
     *,
     top: int = 0,
     repeats: bool = True,
+    workers: int = 1,
+    decoder: str | None = None,
     progress: Callable[[Path, str | None], None] | None = None,
     **detect_kwargs,
 ) -> tuple[ScanResult, list[tuple[Group, DefectMap | None, str | None]]]:
@@ -170,9 +197,7 @@ def find(
         Files and folders.
     top : int
         Also keep the ``top`` strongest candidates below the decision line.
-    repeats : bool
-        See :func:`scan`.
-    progress : callable, optional
+    repeats, workers, decoder, progress
         See :func:`scan`.
     **detect_kwargs
         Passed to :func:`hotpixels.detect.detect_defects`.
@@ -184,7 +209,7 @@ def find(
         One entry per group; the map is None with a reason when the group has fewer
         than 5 distinct photos.
     """
-    result = scan(paths, repeats=repeats, progress=progress)
+    result = scan(paths, repeats=repeats, workers=workers, decoder=decoder, progress=progress)
     maps = []
     for g in result.groups:
         if g.acc.n < MIN_FRAMES:

@@ -21,7 +21,8 @@ from hotpixels.cli._common import (
 )
 from hotpixels.defectmap import DefectMap
 from hotpixels.detect import variance_ranking
-from hotpixels.scan import discover, find
+from hotpixels.io.decode import decoder_name
+from hotpixels.scan import default_workers, discover, find
 
 
 def format_table(dmap: DefectMap, defects=None) -> str:
@@ -54,10 +55,18 @@ def _group_path(base: Path, index: int, label: str) -> Path:
                    "subpixels (--top of them, 10 by default).")
 @click.option("--keep-repeats", is_flag=True,
               help="Count every frame of a burst or time-lapse, not each scene once.")
+@click.option("-j", "--workers", type=click.IntRange(1), default=None,
+              help="Worker processes [default: all cores]; 1 works in this process. "
+                   "The map is the same for any number.")
+@click.option("--decoder", type=click.Choice(["auto", "simplejpeg", "pillow"]), default="auto",
+              show_default=True,
+              help="JPEG decoder: auto takes simplejpeg when installed (pip install "
+                   "\"hotpixels[fast]\"). The map is the same with either.")
 @click.option("--json", "as_json", is_flag=True, help="Print the map(s) as JSON on stdout.")
 @verbose_option
 @quiet_option
-def find_cmd(paths, output, overwrite, top, rank, keep_repeats, as_json, verbose, quiet):
+def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, as_json, verbose,
+             quiet):  # fmt: skip
     """Find the defective pixels of a camera from many of its photos.
 
     PATHS are photos and folders (searched recursively for .jpg, .png, .tif). Use
@@ -69,6 +78,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, as_json, verbose
       hotpixels find ~/Pictures/2024 -o d80.json
       hotpixels find a.jpg b.jpg c.jpg d.jpg e.jpg --top 5
       hotpixels find photos/ --rank variance     # compare with the lowest-variance rule
+      hotpixels find /archive/2019 -j 4          # four worker processes
     """
 
     def body() -> int:
@@ -78,7 +88,9 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, as_json, verbose
         if output.exists() and not overwrite:
             fail(f"{output}: exists; use --overwrite or another -o")
         bar = Progress(len(files), "reading", quiet=quiet)
-        result, maps = find(paths, top=top, repeats=not keep_repeats, progress=bar)
+        n_workers = workers or default_workers()
+        result, maps = find(paths, top=top, repeats=not keep_repeats, workers=n_workers,
+                            decoder=None if decoder == "auto" else decoder, progress=bar)  # fmt: skip
         elapsed = bar.close()
         docs = []
         for i, (group, dmap, reason) in enumerate(maps):
@@ -118,8 +130,9 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, as_json, verbose
         print_failures(result.failures)
         if not quiet:
             n = result.n_read
-            echo_err(f"read {n} photo(s) in {elapsed:.1f} s ({n / max(elapsed, 1e-9):.1f}/s), "
-                     f"{len(result.failures)} failed, {len(maps)} camera group(s)")  # fmt: skip
+            echo_err(f"read {n} photo(s) in {elapsed:.1f} s ({n / max(elapsed, 1e-9):.1f}/s, "
+                     f"{n_workers} worker(s), {decoder_name(prefer=None if decoder == 'auto' else decoder)}"
+                     f"), {len(result.failures)} failed, {len(maps)} camera group(s)")  # fmt: skip
         return EXIT_SOME_FAILED if result.failures else EXIT_OK
 
     run_guarded(body)

@@ -1,0 +1,161 @@
+"""Fast paths for the scan: read a file's header without decoding, decode into a buffer.
+
+:func:`probe` reads only the header (size, mode, EXIF camera and time), so that files can
+be grouped by camera before any pixel is decoded. :func:`decode` then decodes the
+pixels with the fastest decoder installed: simplejpeg (libjpeg-turbo, ``pip install
+"hotpixels[fast]"``) for RGB and greyscale JPEG, Pillow for everything else. Both run
+libjpeg-turbo with the same (accurate) DCT and upsampling, so they give identical pixels
+(a test checks), and the defect map does not depend on which one ran.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from hotpixels.errors import ImageReadError
+from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
+from hotpixels.io.readers import image_to_array, open_image
+
+__all__ = ["DECODERS", "FileInfo", "decode", "decoder_name", "probe"]
+
+#: Decoders in order of preference for JPEG.
+DECODERS = ("simplejpeg", "pillow")
+
+_SIXTEEN = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+_GREY = {"L", "LA", "1"}
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What a file's header says: camera group, pixel layout, capture time."""
+
+    path: Path
+    key: CameraKey
+    bits: int
+    mode: str
+    format: str
+    taken: _dt.datetime | None
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """Shape of the decoded frame, ``(M, N, C)``."""
+        return (self.key.height, self.key.width, self.key.channels)
+
+
+def probe(path: str | Path) -> FileInfo:
+    """Read a file's header (no pixel decoding).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    FileInfo
+
+    Raises
+    ------
+    ImageReadError
+        One line naming the file, when it is missing, empty or not an image.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        msg = f"{path}: cannot read ({err.strerror or err})"
+        raise ImageReadError(msg) from err
+    if size == 0:
+        msg = f"{path}: empty file (0 bytes)"
+        raise ImageReadError(msg)
+    try:
+        with Image.open(path) as image:
+            mode, fmt = image.mode, image.format or ""
+            w, h = image.size
+            make, model, serial = camera_identity(image)
+            taken = capture_time(image)
+    except UnidentifiedImageError as err:
+        msg = f"{path}: not an image file Pillow can read"
+        raise ImageReadError(msg) from err
+    except (OSError, SyntaxError, ValueError) as err:
+        detail = str(err).rstrip(".") or type(err).__name__
+        msg = f"{path}: corrupt image header ({detail})"
+        raise ImageReadError(msg) from err
+    channels, bits = (1, 16) if mode in _SIXTEEN else (1, 8) if mode in _GREY else (3, 8)
+    key = CameraKey(make, model, serial, w, h, channels)
+    return FileInfo(path, key, bits, mode, fmt, taken)
+
+
+def _simplejpeg():
+    try:
+        return importlib.import_module("simplejpeg")
+    except ImportError:
+        return None
+
+
+def decoder_name(info: FileInfo | None = None, *, prefer: str | None = None) -> str:
+    """The decoder :func:`decode` uses for a file (``"simplejpeg"`` or ``"pillow"``)."""
+    if prefer == "pillow":
+        return "pillow"
+    jpeg_ok = info is None or (info.format == "JPEG" and info.mode in ("RGB", "L"))
+    if jpeg_ok and _simplejpeg() is not None:
+        return "simplejpeg"
+    return "pillow"
+
+
+def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None = None) -> np.ndarray:
+    """Decode a probed file's pixels, ``(M, N, C)`` uint8 or uint16.
+
+    Parameters
+    ----------
+    info : FileInfo
+        From :func:`probe`.
+    out : ndarray, optional
+        C-contiguous array of the frame's shape and dtype to decode into.
+    prefer : {"simplejpeg", "pillow"}, optional
+        Force a decoder (tests and benchmarks); default the fastest installed.
+
+    Returns
+    -------
+    ndarray
+        ``out`` when given, else a new array.
+
+    Raises
+    ------
+    ImageReadError
+        When the file is corrupt or truncated or its pixels do not match its header.
+    """
+    path = info.path
+    if decoder_name(info, prefer=prefer) == "simplejpeg":
+        sj = _simplejpeg()
+        try:
+            data = path.read_bytes()
+            frame = sj.decode_jpeg(data, colorspace="GRAY" if info.mode == "L" else "RGB",
+                                   buffer=out)  # fmt: skip
+        except (OSError, ValueError) as err:
+            detail = str(err).rstrip(".") or type(err).__name__
+            msg = f"{path}: corrupt or truncated image ({detail})"
+            raise ImageReadError(msg) from err
+        if frame.ndim == 2:
+            frame = frame[..., None]
+    else:
+        image = open_image(path)
+        try:
+            frame = image_to_array(image)
+        except ImageReadError as err:
+            msg = f"{path}: {err}"
+            raise ImageReadError(msg) from err
+        finally:
+            image.close()
+        if out is not None and frame.shape == out.shape:
+            out[...] = frame
+            frame = out
+    if frame.shape != info.shape:
+        msg = f"{path}: decoded size {frame.shape} differs from its header {info.shape}"
+        raise ImageReadError(msg)
+    return frame
