@@ -154,14 +154,20 @@ def evidence(
     full = 255.0 if acc.bits == 8 else 65535.0
     m, _, c = acc.shape
     bands = _bands(m, 4 * TILE)
-    # Pass 1: tile medians and MADs of the mean residual, a sample of D (every 3rd px).
+    z = np.empty(acc.shape, np.float32)  # pass 1: the mean residual; pass 2: its z
+    decoupling = np.empty(acc.shape, np.float32)  # pass 1: D; pass 2: D against its line
+    score = np.empty(acc.shape, np.float32)
+    # Pass 1: tile medians and MADs of the mean residual, D, a sample of D (every 3rd px).
     meds, mads, samples = [], [], []
     for rows in bands:
-        blocks = _tile_blocks(acc.mean_residual(rows), TILE)
+        mr = acc.mean_residual(rows)
+        z[rows] = mr
+        blocks = _tile_blocks(mr, TILE)
         med = np.median(blocks, axis=-1)
         meds.append(med)
         mads.append(np.median(np.abs(blocks - med[..., None]), axis=-1))
         d = _decoupling(acc, rows, full)
+        decoupling[rows] = d
         samples.append(d[(-rows.start) % 3 :: 3, ::3])
     mad = np.concatenate(mads)
     floor = np.median(mad, axis=(0, 1), keepdims=True) * 0.25 + 1e-3
@@ -169,14 +175,11 @@ def evidence(
     typical = np.array([np.median(np.where(np.isfinite(sample[..., k]), sample[..., k], -3.0))
                         for k in range(c)])  # fmt: skip
     d_line = np.maximum(d_threshold, typical + D_MARGIN)
-    # Pass 2: z, D and the score, stored as float32.
-    z = np.empty(acc.shape, np.float32)
-    decoupling = np.empty(acc.shape, np.float32)
-    score = np.empty(acc.shape, np.float32)
+    # Pass 2: z, D against its line, and the score.
     for rows, med, band_mad in zip(bands, meds, mads, strict=True):
         scale = 1.4826 * np.maximum(band_mad, floor)
-        zb = _tile_z(acc.mean_residual(rows), med, scale, TILE)
-        d = _decoupling(acc, rows, full)
+        zb = _tile_z(z[rows].astype(np.float64), med, scale, TILE)
+        d = decoupling[rows].astype(np.float64)
         z[rows] = zb
         decoupling[rows] = d - d_line + d_threshold
         score[rows] = np.maximum(np.abs(zb) / z_threshold, 10.0 ** (d - d_line))

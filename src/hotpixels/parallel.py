@@ -26,6 +26,7 @@ import contextlib
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -277,6 +278,9 @@ def run_chunks(
         raise ParameterError(msg)
     resolver = _Resolver()
     results: list[ChunkResult] = []
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and not os.path.exists(main_file):  # e.g. "<stdin>": spawn cannot re-import it
+        workers = 1
     if workers == 1 or len(chunks) <= 1:
         _init_worker(None, prefer)
         try:
