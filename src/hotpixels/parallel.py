@@ -119,7 +119,7 @@ _WORKER: dict = {"locks": None, "states": {}, "prefer": None}
 
 
 def _init_worker(locks, prefer) -> None:
-    _WORKER.update(locks=locks, states={}, prefer=prefer)
+    _WORKER.update(locks=locks, states={}, prefer=prefer, stack=None)
 
 
 def _state(gs: GroupState) -> Accumulator:
