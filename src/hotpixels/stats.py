@@ -49,13 +49,6 @@ _MAX_FRAMES = 32767
 BAND_ROWS = 16
 
 
-def _box3(a: np.ndarray) -> np.ndarray:
-    """Sum over each 3x3 neighbourhood (mirrored edges) of a ``(M, N, C)`` array."""
-    p = np.pad(a, ((1, 1), (1, 1), (0, 0)), mode="reflect")
-    rows = p[:-2] + p[1:-1] + p[2:]
-    return rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
-
-
 def neighbour_residual(frame: np.ndarray) -> np.ndarray:
     """Integer residual ``8 v - sum(8 neighbours)`` per subpixel, same channel.
 

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
-from hotpixels.io.readers import image_to_array, open_image
+from hotpixels.io.readers import corrupt_error, image_to_array, open_image
 
 __all__ = ["DECODERS", "FileInfo", "decode", "decoder_name", "probe"]
 
@@ -65,27 +64,11 @@ def probe(path: str | Path) -> FileInfo:
         One line naming the file, when it is missing, empty or not an image.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        msg = f"{path}: cannot read ({err.strerror or err})"
-        raise ImageReadError(msg) from err
-    if size == 0:
-        msg = f"{path}: empty file (0 bytes)"
-        raise ImageReadError(msg)
-    try:
-        with Image.open(path) as image:
-            mode, fmt = image.mode, image.format or ""
-            w, h = image.size
-            make, model, serial = camera_identity(image)
-            taken = capture_time(image)
-    except UnidentifiedImageError as err:
-        msg = f"{path}: not an image file Pillow can read"
-        raise ImageReadError(msg) from err
-    except (OSError, SyntaxError, ValueError) as err:
-        detail = str(err).rstrip(".") or type(err).__name__
-        msg = f"{path}: corrupt image header ({detail})"
-        raise ImageReadError(msg) from err
+    with open_image(path, load=False) as image:
+        mode, fmt = image.mode, image.format or ""
+        w, h = image.size
+        make, model, serial = camera_identity(image)
+        taken = capture_time(image)
     channels, bits = (1, 16) if mode in _SIXTEEN else (1, 8) if mode in _GREY else (3, 8)
     key = CameraKey(make, model, serial, w, h, channels)
     return FileInfo(path, key, bits, mode, fmt, taken)
@@ -138,9 +121,7 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
             frame = sj.decode_jpeg(data, colorspace="GRAY" if info.mode == "L" else "RGB",
                                    buffer=out)  # fmt: skip
         except (OSError, ValueError) as err:
-            detail = str(err).rstrip(".") or type(err).__name__
-            msg = f"{path}: corrupt or truncated image ({detail})"
-            raise ImageReadError(msg) from err
+            raise corrupt_error(path, err) from err
         if frame.ndim == 2:
             frame = frame[..., None]
     else:

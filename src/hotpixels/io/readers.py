@@ -38,18 +38,26 @@ class Frame:
     info: FrameInfo
 
 
-def open_image(path: str | Path) -> Image.Image:
+def corrupt_error(path: Path, err: BaseException, what: str = "corrupt or truncated image"):
+    """The one-line :class:`ImageReadError` for a file a decoder rejected."""
+    detail = str(err).rstrip(".") or type(err).__name__
+    return ImageReadError(f"{path}: {what} ({detail})")
+
+
+def open_image(path: str | Path, *, load: bool = True) -> Image.Image:
     """Open an image with Pillow and decode it fully, with one-line errors.
 
     Parameters
     ----------
     path : str or Path
         Image file.
+    load : bool
+        Decode the pixels (default); ``False`` reads the header only.
 
     Returns
     -------
     PIL.Image.Image
-        The loaded image (pixels decoded).
+        The opened image (pixels decoded when ``load``).
 
     Raises
     ------
@@ -67,14 +75,14 @@ def open_image(path: str | Path) -> Image.Image:
         raise ImageReadError(msg)
     try:
         image = Image.open(path)
-        image.load()
+        if load:
+            image.load()
     except UnidentifiedImageError as err:
         msg = f"{path}: not an image file Pillow can read"
         raise ImageReadError(msg) from err
     except (OSError, SyntaxError, ValueError) as err:
-        detail = str(err).rstrip(".") or type(err).__name__
-        msg = f"{path}: corrupt or truncated image ({detail})"
-        raise ImageReadError(msg) from err
+        what = "corrupt or truncated image" if load else "corrupt image header"
+        raise corrupt_error(path, err, what) from err
     return image
 
 
