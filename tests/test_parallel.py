@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hotpixels import _kernels, parallel
-from hotpixels.detect import detect_defects
+from hotpixels.detect import detect_defects, evidence
 from hotpixels.io.decode import decode, probe
 from hotpixels.io.readers import read_frame
 from hotpixels.scan import scan
@@ -90,6 +90,33 @@ def test_numba_and_numpy_kernels_agree(dtype, shape):
                           _kernels.block_sums(frames[0], use_numba=False))  # fmt: skip
     assert np.array_equal(_kernels.residual_histogram(frames[0], use_numba=True),
                           _kernels.residual_histogram(frames[0], use_numba=False))  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("shape", [(2, 2, 1), (37, 41, 3), (70, 130, 3)])
+def test_numba_and_numpy_detection_agree(dtype, shape, monkeypatch):
+    if not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(3)
+    top = np.iinfo(dtype).max
+    acc = Accumulator()
+    for _ in range(7):
+        scene = rng.integers(0, top // 3, (*shape[:2], 1), dtype=dtype)
+        frame = rng.integers(0, top // 3, shape, dtype=dtype) + scene
+        frame[1, 1] = top  # a hot pixel, and a stuck one where there is room
+        frame[-1, -1] = top // 2
+        acc.update(frame)
+    both = []
+    for flag in (True, False):
+        monkeypatch.setattr(_kernels, "HAVE_NUMBA", flag)
+        if not flag:
+            for name in ("_band_terms_numba", "_band_scores_numba"):
+                monkeypatch.delattr(_kernels, name)  # the numpy path must not need them
+        both.append(evidence(acc))
+    a, b = both
+    for name in ("z", "decoupling", "score", "best", "dominant"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.best.max() > 1.0  # the injected defects are above the line
 
 
 def test_subtracting_a_frame_restores_the_state():

@@ -8,6 +8,8 @@ Both implementations give bit-identical integers (tests compare them):
   unsigned sums wrap modulo 2**k and come back).
 * :func:`block_sums` sums each 32x32 block of a frame over all channels (thumbnails).
 * :func:`residual_histogram` counts ``|r|`` at every 8th row and column (noise level).
+* :func:`band_terms` turns the sums of a band of rows into the two per-subpixel terms
+  detection tests (mean residual, variance ratio), in one pass over the state.
 
 The residual is ``r = 9 v - box3(v)`` (the subpixel against its 8 same-channel
 neighbours, mirrored at the edges as :func:`numpy.pad` ``mode="reflect"`` does). Stacks
@@ -31,8 +33,8 @@ except ImportError:  # pragma: no cover
     numba = None
     HAVE_NUMBA = False
 
-__all__ = ["HAVE_NUMBA", "block_sums", "reflect_index", "residual_histogram", "sample_residual",
-           "update_rows"]
+__all__ = ["HAVE_NUMBA", "band_terms", "block_sums", "reflect_index", "residual_histogram",
+           "sample_residual", "update_rows", "variance"]
 
 THUMB = 32
 
@@ -245,3 +247,185 @@ def block_sums(frame: np.ndarray, step: int = 4, *, use_numba=None) -> np.ndarra
     if use_numba and HAVE_NUMBA:
         return _block_sums_numba(frame, step)
     return _block_sums_numpy(frame, step)
+
+
+def variance(s1: np.ndarray, s2: np.ndarray, n: int, exact: bool) -> np.ndarray:
+    """Population variance from sums (float64); ``exact``: through int64 (8-bit sums)."""
+    n = max(n, 1)
+    if exact:  # n * s2 - s1^2 < 2^63 for < 66000 frames of 8 bits
+        a = s1.astype(np.int64)
+        return (n * s2.astype(np.int64) - a * a) / float(n * n)
+    m = s1 / n
+    return np.maximum(s2 / n - m * m, 0.0)
+
+
+def _band_terms_numpy(s1, s2, srr, n, y0, y1, unit, min_var, exact):
+    m = s1.shape[0]
+    ext = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
+    var = variance(s1[ext], s2[ext], n, exact)
+    p = np.pad(var, ((0, 0), (1, 1), (0, 0)), mode="reflect")
+    vert = p[:-2] + p[1:-1] + p[2:]
+    var = var[1:-1]
+    neighbour_var = (vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:] - var) / 8.0
+    mr = band_residual(s1, y0, y1).astype(np.int64, copy=False) / (8.0 * n)
+    rv = np.maximum(srr[y0:y1] / (8.0 * n) - mr * mr, 0.0)
+    ratio = np.where(neighbour_var >= min_var, (rv + unit) / (var + unit), 0.0)
+    return mr.astype(np.float32), ratio.astype(np.float32)
+
+
+if HAVE_NUMBA:
+
+    @numba.njit(cache=True, nogil=True)
+    def _variance_row(a1, a2, n, exact, out):  # pragma: no cover - compiled
+        for i in range(out.size):
+            if exact:
+                a = np.int64(a1[i])
+                out[i] = np.float64(n * np.int64(a2[i]) - a * a) / np.float64(n * n)
+            else:
+                mm = np.float64(a1[i]) / np.float64(n)
+                v = np.float64(a2[i]) / np.float64(n) - mm * mm
+                out[i] = v if v > 0.0 else 0.0
+
+    @numba.njit(cache=True, nogil=True)
+    def _band_terms_numba(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr_out, ratio_out):
+        # pragma: no cover - compiled; compared with numpy in tests
+        m, w, c = s1.shape
+        width = w * c
+        vu, vc, vd = np.empty(width), np.empty(width), np.empty(width)
+        vert_v = np.empty(width)
+        vert_s = np.empty(width, np.int64)
+        scale = 8.0 * n
+        _variance_row(s1[y0 - 1 if y0 > 0 else 1].reshape(width),
+                      s2[y0 - 1 if y0 > 0 else 1].reshape(width), n, exact, vu)
+        _variance_row(s1[y0].reshape(width), s2[y0].reshape(width), n, exact, vc)
+        for y in range(y0, y1):
+            yu, yd = y - 1 if y > 0 else 1, y + 1 if y < m - 1 else m - 2
+            _variance_row(s1[yd].reshape(width), s2[yd].reshape(width), n, exact, vd)
+            su, sc, sd = s1[yu].reshape(width), s1[y].reshape(width), s1[yd].reshape(width)
+            for i in range(width):
+                vert_s[i] = np.int64(su[i]) + np.int64(sc[i]) + np.int64(sd[i])
+                vert_v[i] = vu[i] + vc[i] + vd[i]
+            rr = srr[y].reshape(width)
+            mo, ro = mr_out[y - y0].reshape(width), ratio_out[y - y0].reshape(width)
+            for i in range(width):
+                x = i // c
+                left = i - c if x > 0 else i + c
+                right = i + c if x < w - 1 else i - c
+                rs = 9 * np.int64(sc[i]) - (vert_s[left] + vert_s[i] + vert_s[right])
+                mr = np.float64(rs) / scale
+                rv = np.float64(rr[i]) / scale - mr * mr
+                rv = rv if rv > 0.0 else 0.0
+                nv = (vert_v[left] + vert_v[i] + vert_v[right] - vc[i]) / 8.0
+                mo[i] = np.float32(mr)
+                ro[i] = np.float32((rv + unit) / (vc[i] + unit)) if nv >= min_var else np.float32(0.0)
+            vu, vc, vd = vc, vd, vu
+
+
+def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: float,
+               exact: bool, use_numba=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-subpixel terms of the detection tests for rows ``y0:y1``, from the sums.
+
+    Parameters
+    ----------
+    s1, s2, srr : (M, N, C) ndarray
+        Sums of values, squared values and ``floor(r^2 / 8)`` over ``n`` frames.
+    n : int
+        Frames in the sums.
+    y0, y1 : int
+        Row range.
+    unit : float
+        Variance added to both sides of the ratio (one 8-bit level squared).
+    min_var : float
+        Neighbour variance below which the ratio is not evidence (set to 0).
+    exact : bool
+        Sums of 8-bit frames: variance through int64.
+    use_numba : bool, optional
+        Force one implementation (tests); default: numba when installed.
+
+    Returns
+    -------
+    mean_residual, ratio : (y1 - y0, N, C) ndarray of float32
+        Mean excess over the 8 neighbours; ``(var(r) + unit) / (var(v) + unit)``, or 0
+        where the neighbours' mean variance is below ``min_var``.
+    """
+    if use_numba is None:
+        use_numba = HAVE_NUMBA
+    if not (use_numba and HAVE_NUMBA):
+        return _band_terms_numpy(s1, s2, srr, n, y0, y1, unit, min_var, exact)
+    shape = (y1 - y0, *s1.shape[1:])
+    mr, ratio = np.empty(shape, np.float32), np.empty(shape, np.float32)
+    _band_terms_numba(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr, ratio)
+    return mr, ratio
+
+
+def _band_scores_numpy(z, d, med, scale, line, zt, tile):
+    m, n, _ = z.shape
+    rep_med = np.repeat(np.repeat(med, tile, 0), tile, 1)[:m, :n]
+    rep_scale = np.repeat(np.repeat(scale, tile, 0), tile, 1)[:m, :n]
+    z[:] = (z - rep_med) / rep_scale
+    d /= line
+    score = np.maximum(np.abs(z) / zt, d)
+    return score, score.max(axis=2), score.argmax(axis=2).astype(np.uint8)
+
+
+if HAVE_NUMBA:
+
+    @numba.njit(cache=True, nogil=True)
+    def _band_scores_numba(z, d, med, scale, line, zt, tile, score, best, dominant):
+        # pragma: no cover - compiled; compared with numpy in tests
+        m, n, c = z.shape
+        for y in range(m):
+            ty = y // tile
+            for x in range(n):
+                tx = x // tile
+                top = np.float32(-np.inf)
+                arg = 0
+                for k in range(c):
+                    zk = (z[y, x, k] - med[ty, tx, k]) / scale[ty, tx, k]
+                    dk = d[y, x, k] / line[k]
+                    sk = abs(zk) / zt
+                    sk = sk if sk >= dk else dk
+                    z[y, x, k], d[y, x, k], score[y, x, k] = zk, dk, sk
+                    if sk > top:
+                        top, arg = sk, k
+                best[y, x], dominant[y, x] = top, arg
+
+
+def band_scores(z, d, med, scale, line, zt, tile: int, *, use_numba=None):
+    """Turn a band's terms into test statistics and scores (``z`` and ``d`` in place).
+
+    Parameters
+    ----------
+    z : (M, N, C) ndarray of float32
+        Mean residual on entry, its robust z-score on return.
+    d : (M, N, C) ndarray of float32
+        Variance ratio on entry, the ratio over its decision line on return.
+    med, scale : (ceil(M / tile), ceil(N / tile), C) ndarray of float32
+        Median and robust scale of the mean residual per tile.
+    line : (C,) ndarray of float32
+        Decision line of the ratio per channel.
+    zt : float32
+        Decision line of ``|z|``.
+    tile : int
+        Tile side in pixels.
+    use_numba : bool, optional
+        Force one implementation (tests); default: numba when installed.
+
+    Returns
+    -------
+    score : (M, N, C) ndarray of float32
+        ``max(|z| / zt, d)``.
+    best : (M, N) ndarray of float32
+        Largest score of each pixel.
+    dominant : (M, N) ndarray of uint8
+        Channel of the largest score (the first of equals).
+    """
+    if use_numba is None:
+        use_numba = HAVE_NUMBA
+    if not (use_numba and HAVE_NUMBA):
+        return _band_scores_numpy(z, d, med, scale, line, zt, tile)
+    m, n, _ = z.shape
+    score = np.empty_like(z)
+    best, dominant = np.empty((m, n), np.float32), np.empty((m, n), np.uint8)
+    _band_scores_numba(z, d, med, scale, line, zt, tile, score, best, dominant)
+    return score, best, dominant

@@ -17,11 +17,17 @@ normal subpixel follows its neighbours, so its residual varies much less than it
 scene cannot show it), and the line is at least 2 decades above the sensor's median D
 (frames of pure noise, where nothing follows its neighbours, flag nothing).
 
-Each subpixel gets ``score = max(|z| / z_threshold, 10 ** (D - d_threshold))``: 1.0 is
-the decision line, so the threshold adapts to the noise of the set and no fixed number
-of defects is ever assumed. The defaults (``z_threshold=14``, ``d_threshold=-0.5``) were
-set on simulated cameras (:mod:`hotpixels.simulate`): defect-free sets of 30 photos
-reach a largest score of about 0.6.
+Each subpixel gets ``score = max(|z| / z_threshold, 10 ** (D - line))``, where the
+line is ``max(d_threshold, median D + 2)``; the second term is computed as a ratio of
+variances, so no logarithm is taken per subpixel. 1.0 is the decision line, so the
+threshold adapts to the noise of the set and no fixed number of defects is ever
+assumed. The defaults (``z_threshold=14``, ``d_threshold=-0.5``) were set on simulated
+cameras (:mod:`hotpixels.simulate`): defect-free sets of 30 photos reach a largest
+score of about 0.6.
+
+Both passes over the sensor run in bands of rows through :mod:`hotpixels._kernels`
+(numba when installed, else numpy with the same arithmetic); tile medians are upper
+medians (one selection).
 
 **Clusters**: demosaicing and JPEG smear one defect over a few pixels and channels. The
 centre of a defect is a pixel whose strongest channel is a local maximum among the
@@ -36,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hotpixels._kernels import reflect_index
+from hotpixels import _kernels
 from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.errors import ParameterError
 from hotpixels.stats import Accumulator
@@ -58,14 +64,19 @@ _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 
 @dataclass
 class Evidence:
-    """Per-subpixel test statistics of one camera group, each ``(M, N, C)`` float32.
+    """Test statistics of one camera group.
 
+    ``z`` (the excess as a robust z-score), ``decoupling`` (the variance ratio over its
+    decision line: 1.0 is the line) and ``score`` are per subpixel, ``(M, N, C)``
+    float32; ``best`` (the largest score) and ``dominant`` (its channel) per pixel.
     Means are read from the accumulator at the few points that need them.
     """
 
     z: np.ndarray
     decoupling: np.ndarray
     score: np.ndarray
+    best: np.ndarray
+    dominant: np.ndarray
     acc: Accumulator
     full_scale: float
 
@@ -101,32 +112,10 @@ def _tile_blocks(a: np.ndarray, tile: int) -> np.ndarray:
     )
 
 
-def _tile_z(a: np.ndarray, med: np.ndarray, scale: np.ndarray, tile: int) -> np.ndarray:
-    m, n, _ = a.shape
-    rep_med = np.repeat(np.repeat(med, tile, 0), tile, 1)[:m, :n]
-    rep_scale = np.repeat(np.repeat(scale, tile, 0), tile, 1)[:m, :n]
-    return (a - rep_med) / rep_scale
-
-
-def _neighbour_mean(acc: Accumulator, rows: slice, values) -> np.ndarray:
-    """Mean of ``values(rows)`` over the 8 neighbours (mirrored edges) of band ``rows``."""
-    y0, y1, _ = rows.indices(acc.shape[0])
-    m = acc.shape[0]
-    ext = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
-    v = values(np.asarray(ext))
-    p = np.pad(v, ((0, 0), (1, 1), (0, 0)), mode="reflect")
-    vert = p[:-2] + p[1:-1] + p[2:]
-    box = vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:]
-    return (box - v[1:-1]) / 8.0
-
-
-def _decoupling(acc: Accumulator, rows: slice, full: float) -> np.ndarray:
-    """``log10(var(r) / var(v))`` of a band; -inf where the neighbours hardly varied."""
-    var = acc.variance(rows)
-    unit = (full / 255.0) ** 2
-    d = np.log10((acc.residual_variance(rows) + unit) / (var + unit))
-    neighbour_var = _neighbour_mean(acc, rows, acc.variance)
-    return np.where(neighbour_var >= (MIN_SCENE_STD * full / 255.0) ** 2, d, -np.inf)
+def _upper_median(blocks: np.ndarray) -> np.ndarray:
+    """Upper median along the last axis (one selection; :func:`numpy.median` needs two)."""
+    k = blocks.shape[-1] // 2
+    return np.partition(blocks, k, axis=-1)[..., k]
 
 
 def evidence(
@@ -155,35 +144,36 @@ def evidence(
     m, _, c = acc.shape
     bands = _bands(m, 4 * TILE)
     z = np.empty(acc.shape, np.float32)  # pass 1: the mean residual; pass 2: its z
-    decoupling = np.empty(acc.shape, np.float32)  # pass 1: D; pass 2: D against its line
+    decoupling = np.empty(acc.shape, np.float32)  # pass 1: the ratio; pass 2: over its line
     score = np.empty(acc.shape, np.float32)
-    # Pass 1: tile medians and MADs of the mean residual, D, a sample of D (every 3rd px).
+    terms = {"unit": (full / 255.0) ** 2, "min_var": (MIN_SCENE_STD * full / 255.0) ** 2,
+             "exact": acc.bits == 8}  # fmt: skip
+    # Pass 1: mean residual and variance ratio; tile medians and MADs of the mean
+    # residual; a sample of the ratio (every 3rd pixel) for the sensor's typical level.
     meds, mads, samples = [], [], []
     for rows in bands:
-        mr = acc.mean_residual(rows)
-        z[rows] = mr
+        mr, ratio = _kernels.band_terms(acc.s1, acc.s2, acc.srr, acc.n, rows.start, rows.stop,
+                                        **terms)  # fmt: skip
+        z[rows], decoupling[rows] = mr, ratio
         blocks = _tile_blocks(mr, TILE)
-        med = np.median(blocks, axis=-1)
+        med = _upper_median(blocks)
         meds.append(med)
-        mads.append(np.median(np.abs(blocks - med[..., None]), axis=-1))
-        d = _decoupling(acc, rows, full)
-        decoupling[rows] = d
-        samples.append(d[(-rows.start) % 3 :: 3, ::3])
+        mads.append(_upper_median(np.abs(blocks - med[..., None])))
+        samples.append(ratio[(-rows.start) % 3 :: 3, ::3].reshape(-1, c))
     mad = np.concatenate(mads)
     floor = np.median(mad, axis=(0, 1), keepdims=True) * 0.25 + 1e-3
+    # A ratio of 0 (neighbours that hardly varied) counts as D = -3.
     sample = np.concatenate(samples)
-    typical = np.array([np.median(np.where(np.isfinite(sample[..., k]), sample[..., k], -3.0))
-                        for k in range(c)])  # fmt: skip
-    d_line = np.maximum(d_threshold, typical + D_MARGIN)
-    # Pass 2: z, D against its line, and the score.
+    typical = np.median(np.where(sample > 0, sample, 1e-3), axis=0)
+    line = np.maximum(10.0**d_threshold, typical * 10.0**D_MARGIN).astype(np.float32)
+    # Pass 2: z, the ratio over its line, the score, and each pixel's strongest channel.
+    zt = np.float32(z_threshold)
+    best, dominant = np.empty(acc.shape[:2], np.float32), np.empty(acc.shape[:2], np.uint8)
     for rows, med, band_mad in zip(bands, meds, mads, strict=True):
-        scale = 1.4826 * np.maximum(band_mad, floor)
-        zb = _tile_z(z[rows].astype(np.float64), med, scale, TILE)
-        d = decoupling[rows].astype(np.float64)
-        z[rows] = zb
-        decoupling[rows] = d - d_line + d_threshold
-        score[rows] = np.maximum(np.abs(zb) / z_threshold, 10.0 ** (d - d_line))
-    return Evidence(z, decoupling, score, acc, full)
+        scale = (1.4826 * np.maximum(band_mad, floor)).astype(np.float32)
+        score[rows], best[rows], dominant[rows] = _kernels.band_scores(
+            z[rows], decoupling[rows], med, scale, line, zt, TILE)
+    return Evidence(z, decoupling, score, best, dominant, acc, full)
 
 
 def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
@@ -224,7 +214,7 @@ def _classify(ev: Evidence, y: int, x: int, c: int) -> str:
     z = ev.z[y, x, c]
     mean = ev.mean(y, x, c) / ev.full_scale
     excess = ev.mean_residual(y, x, c) / ev.full_scale
-    decoupled = ev.decoupling[y, x, c] >= D_THRESHOLD
+    decoupled = ev.decoupling[y, x, c] >= 1.0
     if z < 0 and abs(z) >= Z_THRESHOLD:
         return "dead"
     if decoupled and abs(z) < Z_THRESHOLD:
@@ -288,8 +278,7 @@ def detect_defects(
         raise ParameterError(msg)
     ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold)
     names = _CHANNELS.get(ev.score.shape[2], tuple(str(i) for i in range(ev.score.shape[2])))
-    score_px = ev.score.max(axis=2)
-    dominant = ev.score.argmax(axis=2)
+    score_px, dominant = ev.best, ev.dominant
 
     # Pixels above the decision line, plus (for --top) the strongest below it.
     strong = np.argwhere(score_px >= 1.0)

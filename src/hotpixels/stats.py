@@ -322,12 +322,8 @@ class Accumulator:
 
     def variance(self, rows: slice | None = None) -> np.ndarray:
         """Temporal (population) variance per subpixel, computed once in float64."""
-        n, rows = max(self.n, 1), self._rows(rows)
-        if self.bits == 8:  # exact in int64: n * s2 - s1^2 < 2^63 for < 66000 frames
-            s1 = self.s1[rows].astype(np.int64)
-            return (n * self.s2[rows].astype(np.int64) - s1 * s1) / float(n * n)
-        m = self.s1[rows] / n
-        return np.maximum(self.s2[rows] / n - m * m, 0.0)
+        rows = self._rows(rows)
+        return _kernels.variance(self.s1[rows], self.s2[rows], self.n, self.bits == 8)
 
     def residual_sum(self, rows: slice | None = None) -> np.ndarray:
         """Sum over the frames of the residual ``r`` (int64): the residual of ``s1``."""
