@@ -92,11 +92,14 @@ def _block_sums_numpy(frame: np.ndarray, step: int) -> np.ndarray:
     return crop.sum(axis=(1, 3, 4), dtype=np.int64)
 
 
-def _make_numba_kernels(narrow, sq):  # pragma: no cover - compiled; compared with numpy in tests
-    """Kernels for one frame depth: ``narrow`` holds a residual, ``sq`` its square."""
+if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
+    # Top-level functions (no closures), so that numba's cache holds one entry per
+    # dtype. The narrow type of a residual (``vs``, ``rb``) and the type of its square
+    # (``sq``) come in as arrays: int16/int32 for 8-bit frames, int32/int64 for 16-bit.
 
     @numba.njit(cache=True, nogil=True)
-    def residual_row(up, cur, dn, vs, rb, c):
+    def _residual_row(up, cur, dn, vs, rb, c):
+        narrow = vs.dtype.type
         width = cur.size
         for i in range(width):
             vs[i] = narrow(up[i]) + narrow(cur[i]) + narrow(dn[i])
@@ -110,19 +113,20 @@ def _make_numba_kernels(narrow, sq):  # pragma: no cover - compiled; compared wi
             rb[j] = narrow(9) * narrow(cur[j]) - (vs[j] + vs[j - c] + vs[j - c])
 
     @numba.njit(cache=True, nogil=True)
-    def add_row(a1, a2, arr, an, cur, rb, th):
+    def _add_row(a1, a2, arr, an, cur, rb, th, sq):
         t1, t2, trr, tn = a1.dtype.type, a2.dtype.type, arr.dtype.type, an.dtype.type
+        square = sq.dtype.type
         for i in range(cur.size):
             v = t1(cur[i])
             a1[i] += v
             a2[i] += t2(v) * t2(v)
         for i in range(cur.size):
-            r = sq(rb[i])
+            r = square(rb[i])
             arr[i] += trr((r * r) >> 3)
             an[i] += tn(rb[i] > th) - tn(rb[i] < -th)
 
     @numba.njit(cache=True, nogil=True)
-    def sub_row(a1, a2, arr, an, cur, rb, th):
+    def _sub_row(a1, a2, arr, an, cur, rb, th):
         t1, t2, trr, tn = a1.dtype.type, a2.dtype.type, arr.dtype.type, an.dtype.type
         for i in range(cur.size):
             v = np.int64(cur[i])
@@ -133,12 +137,11 @@ def _make_numba_kernels(narrow, sq):  # pragma: no cover - compiled; compared wi
             an[i] -= tn(r > th) - tn(r < -th)
 
     @numba.njit(cache=True, nogil=True)
-    def update_rows(state, frames, y0, y1, ithr, sign):
+    def _update_rows_numba(state, frames, y0, y1, ithr, sign, vs, rb, sq):
         s1, s2, srr, nexc = state
         nf, m, n, c = frames.shape
         width = n * c
-        vs = np.empty(width, narrow)
-        rb = np.empty(width, narrow)
+        narrow = vs.dtype.type
         for y in range(y0, y1):
             a1, a2 = s1[y].reshape(width), s2[y].reshape(width)
             arr, an = srr[y].reshape(width), nexc[y].reshape(width)
@@ -147,13 +150,11 @@ def _make_numba_kernels(narrow, sq):  # pragma: no cover - compiled; compared wi
                 up = frame[y - 1 if y > 0 else 1].reshape(width)
                 dn = frame[y + 1 if y < m - 1 else m - 2].reshape(width)
                 cur = frame[y].reshape(width)
-                residual_row(up, cur, dn, vs, rb, c)
+                _residual_row(up, cur, dn, vs, rb, c)
                 if sign > 0:
-                    add_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
+                    _add_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]), sq)
                 else:
-                    sub_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
-
-    return update_rows
+                    _sub_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
 
 
 @numba.njit(cache=True, nogil=True) if HAVE_NUMBA else (lambda f: f)
@@ -193,11 +194,8 @@ def _residual_histogram_numba(frame, step, size):  # pragma: no cover - compiled
     return hist
 
 
-if HAVE_NUMBA:
-    _UPDATE = {1: _make_numba_kernels(numba.int16, numba.int32),
-               2: _make_numba_kernels(numba.int32, numba.int64)}  # fmt: skip
-else:  # pragma: no cover
-    _UPDATE = {}
+#: Types of a residual and of its square, by bytes per frame sample.
+_NARROW = {1: (np.int16, np.int32), 2: (np.int32, np.int64)}
 
 
 def update_rows(state, frames, y0, y1, ithr, sign=1, *, use_numba=None) -> None:
@@ -221,7 +219,10 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, use_numba=None) -> None:
     if use_numba is None:
         use_numba = HAVE_NUMBA
     if use_numba and HAVE_NUMBA:
-        _UPDATE[frames.dtype.itemsize](state, frames, y0, y1, np.asarray(ithr, np.int64), sign)
+        narrow, square = _NARROW[frames.dtype.itemsize]
+        width = frames.shape[2] * frames.shape[3]
+        _update_rows_numba(state, frames, y0, y1, np.asarray(ithr, np.int64), sign,
+                           np.empty(width, narrow), np.empty(width, narrow), np.empty(0, square))
     else:
         _update_rows_numpy(state, frames, y0, y1, ithr, sign)
 

@@ -38,6 +38,8 @@ colours stay two defects); every pixel within 2 px with a score of at least 0.3 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,12 +121,18 @@ def _upper_median(blocks: np.ndarray) -> np.ndarray:
 
 
 def evidence(
-    acc: Accumulator, *, z_threshold: float = Z_THRESHOLD, d_threshold: float = D_THRESHOLD
+    acc: Accumulator,
+    *,
+    z_threshold: float = Z_THRESHOLD,
+    d_threshold: float = D_THRESHOLD,
+    workers: int | None = None,
 ) -> Evidence:
     """Compute the test statistics and the combined score of every subpixel.
 
     Works in bands of rows (two passes: the sensor-wide levels, then the scores), so
-    its memory is three float32 arrays beside the accumulator.
+    its memory is three float32 arrays beside the accumulator. Bands run on threads
+    (the kernels release the GIL); each band's result is its own, so the evidence does
+    not depend on ``workers``.
 
     Parameters
     ----------
@@ -132,6 +140,8 @@ def evidence(
         Statistics of one camera group.
     z_threshold, d_threshold : float
         Decision lines of the excess and decoupling tests.
+    workers : int, optional
+        Threads; default one per core.
 
     Returns
     -------
@@ -146,33 +156,38 @@ def evidence(
     z = np.empty(acc.shape, np.float32)  # pass 1: the mean residual; pass 2: its z
     decoupling = np.empty(acc.shape, np.float32)  # pass 1: the ratio; pass 2: over its line
     score = np.empty(acc.shape, np.float32)
+    best, dominant = np.empty(acc.shape[:2], np.float32), np.empty(acc.shape[:2], np.uint8)
     terms = {"unit": (full / 255.0) ** 2, "min_var": (MIN_SCENE_STD * full / 255.0) ** 2,
              "exact": acc.bits == 8}  # fmt: skip
-    # Pass 1: mean residual and variance ratio; tile medians and MADs of the mean
-    # residual; a sample of the ratio (every 3rd pixel) for the sensor's typical level.
-    meds, mads, samples = [], [], []
-    for rows in bands:
+
+    def pass1(rows: slice):
+        """Mean residual and variance ratio; the band's tile medians and MADs of the
+        mean residual; a sample of the ratio (every 3rd pixel)."""
         mr, ratio = _kernels.band_terms(acc.s1, acc.s2, acc.srr, acc.n, rows.start, rows.stop,
                                         **terms)  # fmt: skip
         z[rows], decoupling[rows] = mr, ratio
         blocks = _tile_blocks(mr, TILE)
         med = _upper_median(blocks)
-        meds.append(med)
-        mads.append(_upper_median(np.abs(blocks - med[..., None])))
-        samples.append(ratio[(-rows.start) % 3 :: 3, ::3].reshape(-1, c))
-    mad = np.concatenate(mads)
-    floor = np.median(mad, axis=(0, 1), keepdims=True) * 0.25 + 1e-3
-    # A ratio of 0 (neighbours that hardly varied) counts as D = -3.
-    sample = np.concatenate(samples)
-    typical = np.median(np.where(sample > 0, sample, 1e-3), axis=0)
-    line = np.maximum(10.0**d_threshold, typical * 10.0**D_MARGIN).astype(np.float32)
-    # Pass 2: z, the ratio over its line, the score, and each pixel's strongest channel.
-    zt = np.float32(z_threshold)
-    best, dominant = np.empty(acc.shape[:2], np.float32), np.empty(acc.shape[:2], np.uint8)
-    for rows, med, band_mad in zip(bands, meds, mads, strict=True):
-        scale = (1.4826 * np.maximum(band_mad, floor)).astype(np.float32)
-        score[rows], best[rows], dominant[rows] = _kernels.band_scores(
-            z[rows], decoupling[rows], med, scale, line, zt, TILE)
+        mad = _upper_median(np.abs(blocks - med[..., None]))
+        return med, mad, ratio[(-rows.start) % 3 :: 3, ::3].reshape(-1, c)
+
+    threads = max(1, min(workers or os.cpu_count() or 1, len(bands)))
+    with ThreadPoolExecutor(threads) as pool:
+        meds, mads, samples = zip(*pool.map(pass1, bands), strict=True)
+        floor = np.median(np.concatenate(mads), axis=(0, 1), keepdims=True) * 0.25 + 1e-3
+        # A ratio of 0 (neighbours that hardly varied) counts as D = -3.
+        sample = np.concatenate(samples)
+        typical = np.median(np.where(sample > 0, sample, 1e-3), axis=0)
+        line = np.maximum(10.0**d_threshold, typical * 10.0**D_MARGIN).astype(np.float32)
+        zt = np.float32(z_threshold)
+
+        def pass2(rows: slice, med: np.ndarray, band_mad: np.ndarray) -> None:
+            """z, the ratio over its line, the score, each pixel's strongest channel."""
+            scale = (1.4826 * np.maximum(band_mad, floor)).astype(np.float32)
+            score[rows], best[rows], dominant[rows] = _kernels.band_scores(
+                z[rows], decoupling[rows], med, scale, line, zt, TILE)
+
+        list(pool.map(pass2, bands, meds, mads))
     return Evidence(z, decoupling, score, best, dominant, acc, full)
 
 
@@ -235,6 +250,7 @@ def detect_defects(
     d_threshold: float = D_THRESHOLD,
     top: int = 0,
     camera=None,
+    workers: int | None = None,
 ) -> DefectMap:
     """Decide which subpixels are defects, cluster and classify them.
 
@@ -251,6 +267,8 @@ def detect_defects(
         (``DefectMap.near_misses``).
     camera : CameraKey, optional
         Identity recorded in the map.
+    workers : int, optional
+        Threads for the evidence (default one per core); the map does not depend on it.
 
     Returns
     -------
@@ -276,7 +294,7 @@ def detect_defects(
     if z_threshold <= 0:
         msg = f"z_threshold must be positive, got {z_threshold}"
         raise ParameterError(msg)
-    ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold)
+    ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers)
     names = _CHANNELS.get(ev.score.shape[2], tuple(str(i) for i in range(ev.score.shape[2])))
     score_px, dominant = ev.best, ev.dominant
 

@@ -9,7 +9,7 @@ Design (see DESIGN.md, "Fast find"):
   workers, there is one state, and nothing is shipped back. Workers add stacks of
   frames to it band by band, each band under one of a few shared locks; integer
   addition commutes, so the sums equal those of a serial run bit for bit.
-* Files go to workers in chunks of :data:`CHUNK` consecutive files of one group. A
+* Files go to workers in chunks of consecutive files of one group (:func:`chunk_size`). A
   worker decodes a chunk's files into a preallocated stack of up to :data:`STACK`
   frames and adds the stack in one pass over the state.
 * Repeated scenes (burst, time-lapse): a frame repeats when its thumbnail matches one of
@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,12 +213,20 @@ def state_files(groups: dict) -> Iterator[dict]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def chunks_of(groups: dict, states: dict, *, repeats: bool) -> list[Chunk]:
-    """Cut each group's files (in order) into chunks of :data:`CHUNK`."""
+def chunk_size(files: int, workers: int) -> int:
+    """Files per chunk: a multiple of :data:`STACK`, at most :data:`CHUNK`, and small
+    enough that every worker gets about four chunks (so they finish together)."""
+    stacks = files // (max(workers, 1) * STACK * 4)
+    return STACK * max(1, min(stacks, CHUNK // STACK))
+
+
+def chunks_of(groups: dict, states: dict, *, repeats: bool, workers: int = 1) -> list[Chunk]:
+    """Cut each group's files (in order) into chunks of :func:`chunk_size` files."""
+    size = chunk_size(sum(len(v) for v in groups.values()), workers)
     out = []
     for key, infos in groups.items():
-        for start in range(0, len(infos), CHUNK):
-            out.append(Chunk(len(out), states[key], infos[start : start + CHUNK], repeats=repeats,
+        for start in range(0, len(infos), size):
+            out.append(Chunk(len(out), states[key], infos[start : start + size], repeats=repeats,
                              lookback=[] if start == 0 else None))  # fmt: skip
     return out
 
@@ -278,9 +287,10 @@ def run_chunks(
         raise ParameterError(msg)
     resolver = _Resolver()
     results: list[ChunkResult] = []
+    ctx = _context()
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_file and not os.path.exists(main_file):  # e.g. "<stdin>": spawn cannot re-import it
-        workers = 1
+    if ctx.get_start_method() == "spawn" and main_file and not os.path.exists(main_file):
+        workers = 1  # e.g. "<stdin>": spawn cannot re-import it
     if workers == 1 or len(chunks) <= 1:
         _init_worker(None, prefer)
         try:
@@ -296,7 +306,8 @@ def run_chunks(
         finally:
             _init_worker(None, None)
         return results
-    ctx = multiprocessing.get_context("spawn")
+    if ctx.get_start_method() == "fork":
+        _warm(chunks)  # once here rather than in every worker
     locks = [ctx.Lock() for _ in range(_N_LOCKS)]
     with ctx.Pool(min(workers, len(chunks)), initializer=_init_worker, initargs=(locks, prefer)) as pool:
         for chunk, res in zip(chunks, pool.imap(run_chunk, chunks), strict=True):
@@ -306,6 +317,30 @@ def run_chunks(
                 on_result(chunk, res)
         results += pool.map(run_chunk, _undo_chunks(resolver, chunks))
     return results
+
+
+def _context():
+    """``fork`` on Linux when this process runs one thread (workers start at once, with
+    the modules and compiled kernels loaded), else ``spawn``. Both give the same result."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _warm(chunks: list[Chunk]) -> None:
+    """Load the update kernels for every kind of state in ``chunks`` (tiny frames)."""
+    seen = set()
+    for chunk in chunks:
+        gs = chunk.state
+        kind = (gs.shape[2], gs.bits, gs.capacity)
+        if kind in seen:
+            continue
+        seen.add(kind)
+        acc = Accumulator.empty((4, 4, gs.shape[2]), gs.bits, capacity=gs.capacity)
+        frames = np.zeros((1, 4, 4, gs.shape[2]), np.uint8 if gs.bits == 8 else np.uint16)
+        _kernels.update_rows(acc.state, frames, 0, 4, [1], 1)
+        frame_threshold(frames[0])
+        thumbnail(frames[0])
 
 
 def _undo_chunks(resolver: _Resolver, chunks: list[Chunk]) -> list[Chunk]:

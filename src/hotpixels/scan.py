@@ -150,7 +150,7 @@ def scan(
     infos = probe_all(files, failures, progress)
     groups: list[Group] = []
     with state_files(infos) as states:
-        chunks = chunks_of(infos, states, repeats=repeats)
+        chunks = chunks_of(infos, states, repeats=repeats, workers=workers)
 
         def report(chunk, result) -> None:
             for out in result.outcomes:
@@ -219,7 +219,7 @@ def find(
             )
             maps.append((g, None, reason))
             continue
-        dmap = detect_defects(g.acc, top=top, camera=g.key, **detect_kwargs)
+        dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, **detect_kwargs)
         maps.append((g, dmap, None))
     return result, maps
 

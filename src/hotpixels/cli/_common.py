@@ -33,6 +33,7 @@ class Progress:
     """A progress bar on stderr (hidden when stderr is not a terminal) with a summary."""
 
     def __init__(self, total: int, desc: str, *, quiet: bool = False):
+        tqdm.monitor_interval = 0  # no monitor thread: the scan's pool may fork
         self.start = time.perf_counter()
         self.bar = tqdm(total=total, desc=desc, unit="img", file=sys.stderr,
                         disable=True if quiet else None, dynamic_ncols=True, leave=False)  # fmt: skip
