@@ -114,7 +114,7 @@ def test_numba_and_numpy_detection_agree(dtype, shape, monkeypatch):
                 monkeypatch.delattr(_kernels, name)  # the numpy path must not need them
         both.append(evidence(acc))
     a, b = both
-    for name in ("z", "decoupling", "score", "best", "dominant"):
+    for name in ("z", "decoupling", "best", "dominant"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     assert a.best.max() > 1.0  # the injected defects are above the line
 

@@ -68,15 +68,16 @@ _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 class Evidence:
     """Test statistics of one camera group.
 
-    ``z`` (the excess as a robust z-score), ``decoupling`` (the variance ratio over its
-    decision line: 1.0 is the line) and ``score`` are per subpixel, ``(M, N, C)``
-    float32; ``best`` (the largest score) and ``dominant`` (its channel) per pixel.
-    Means are read from the accumulator at the few points that need them.
+    ``z`` (the excess as a robust z-score) and ``decoupling`` (the variance ratio over
+    its decision line: 1.0 is the line) are per subpixel, ``(M, N, C)`` float32;
+    ``best`` (the largest score) and ``dominant`` (its channel) per pixel. Scores of
+    single subpixels (:meth:`score`) and means are computed at the few points that
+    need them.
     """
 
     z: np.ndarray
     decoupling: np.ndarray
-    score: np.ndarray
+    z_threshold: float
     best: np.ndarray
     dominant: np.ndarray
     acc: Accumulator
@@ -86,6 +87,11 @@ class Evidence:
     def frames(self) -> np.ndarray:
         """Net number of frames in which each subpixel stood out."""
         return self.acc.nexc
+
+    def score(self, y: int, x: int, c: int) -> float:
+        """Score of one subpixel: ``max(|z| / z_threshold, decoupling)``, as in pass 2."""
+        zt = np.float32(self.z_threshold)
+        return float(max(abs(self.z[y, x, c]) / zt, self.decoupling[y, x, c]))
 
     def mean(self, y: int, x: int, c: int) -> float:
         """Temporal mean of one subpixel."""
@@ -130,7 +136,7 @@ def evidence(
     """Compute the test statistics and the combined score of every subpixel.
 
     Works in bands of rows (two passes: the sensor-wide levels, then the scores), so
-    its memory is three float32 arrays beside the accumulator. Bands run on threads
+    its memory is two float32 arrays (and one per pixel) beside the accumulator. Bands run on threads
     (the kernels release the GIL); each band's result is its own, so the evidence does
     not depend on ``workers``.
 
@@ -155,7 +161,6 @@ def evidence(
     bands = _bands(m, 4 * TILE)
     z = np.empty(acc.shape, np.float32)  # pass 1: the mean residual; pass 2: its z
     decoupling = np.empty(acc.shape, np.float32)  # pass 1: the ratio; pass 2: over its line
-    score = np.empty(acc.shape, np.float32)
     best, dominant = np.empty(acc.shape[:2], np.float32), np.empty(acc.shape[:2], np.uint8)
     terms = {"unit": (full / 255.0) ** 2, "min_var": (MIN_SCENE_STD * full / 255.0) ** 2,
              "exact": acc.bits == 8}  # fmt: skip
@@ -184,11 +189,11 @@ def evidence(
         def pass2(rows: slice, med: np.ndarray, band_mad: np.ndarray) -> None:
             """z, the ratio over its line, the score, each pixel's strongest channel."""
             scale = (1.4826 * np.maximum(band_mad, floor)).astype(np.float32)
-            score[rows], best[rows], dominant[rows] = _kernels.band_scores(
+            _, best[rows], dominant[rows] = _kernels.band_scores(
                 z[rows], decoupling[rows], med, scale, line, zt, TILE)
 
         list(pool.map(pass2, bands, meds, mads))
-    return Evidence(z, decoupling, score, best, dominant, acc, full)
+    return Evidence(z, decoupling, z_threshold, best, dominant, acc, full)
 
 
 def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
@@ -295,7 +300,7 @@ def detect_defects(
         msg = f"z_threshold must be positive, got {z_threshold}"
         raise ParameterError(msg)
     ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers)
-    names = _CHANNELS.get(ev.score.shape[2], tuple(str(i) for i in range(ev.score.shape[2])))
+    names = _CHANNELS.get(c := acc.shape[2], tuple(str(i) for i in range(c)))
     score_px, dominant = ev.best, ev.dominant
 
     # Pixels above the decision line, plus (for --top) the strongest below it.
@@ -345,7 +350,7 @@ def _make_defect(ev, names, score_px, dominant, y, x, centres) -> Defect:
             nearest = min(centres, key=lambda p: (max(abs(p[0] - yy), abs(p[1] - xx)), p))
             if nearest == (y, x):
                 members.append((int(xx), int(yy)))
-    channels = [names[i] for i in range(len(names)) if ev.score[y, x, i] >= 1.0]
+    channels = [names[i] for i in range(len(names)) if ev.score(y, x, i) >= 1.0]
     return Defect(
         x=int(x),
         y=int(y),
