@@ -1,10 +1,14 @@
 """Repair photos on disk: pick outputs, keep metadata, write atomically.
 
-A JPEG is re-encoded with its own quantisation tables (so its own quality), its own
-chroma subsampling and progressive mode, and its EXIF, ICC profile and comment. PNG and
-TIFF are lossless, so only the repaired pixels change; their ICC profile, EXIF and text
-are kept. Inputs are never modified: an output is written to a temporary file beside its
-target and renamed, and an existing output is refused unless ``overwrite``.
+A JPEG is repaired block by block (:mod:`hotpixels.jpegblocks`): only the 8x8 blocks
+that hold a repaired pixel change, and every metadata segment stays byte-identical. A
+JPEG that path cannot take (CMYK, 12-bit, arithmetic-coded, lossless), or any JPEG with
+``reencode``, is re-encoded whole with its own quantisation tables (so its own
+quality), its own chroma subsampling and progressive mode, and its EXIF, ICC profile and
+comment; the note says which happened. PNG and TIFF are lossless, so only the repaired
+pixels change; their ICC profile, EXIF and text are kept. Inputs are never modified: an
+output is written to a temporary file beside its target and renamed, and an existing
+output is refused unless ``overwrite``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from hotpixels.defectmap import DefectMap
 from hotpixels.errors import HotPixelsError, ImageWriteError, ParameterError
 from hotpixels.io.metadata import estimate_jpeg_quality, jpeg_subsampling
 from hotpixels.io.readers import iter_image_files, open_image
-from hotpixels.io.writers import save_image_atomic
+from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
+from hotpixels.jpegblocks import LocalRepairUnsupported, decoded_pixels, repair_jpeg_blocks
 
 __all__ = ["FixResult", "fix_files", "fix_image_file", "output_path"]
 
@@ -87,6 +92,7 @@ def fix_image_file(
     *,
     overwrite: bool = False,
     expect_size: tuple[int, int] | None = None,
+    reencode: bool = False,
 ) -> str:
     """Repair ``pixels`` of the image file ``src`` and write the result to ``dst``.
 
@@ -100,6 +106,9 @@ def fix_image_file(
         Replace an existing ``dst``.
     expect_size : (width, height), optional
         Refuse an image of another size (e.g. the defect map's).
+    reencode : bool
+        Re-encode a JPEG whole instead of changing only the blocks of the repaired
+        pixels.
 
     Returns
     -------
@@ -119,15 +128,28 @@ def fix_image_file(
         msg = (f"{src}: image is {image.size[0]}x{image.size[1]} but the map is {w}x{h}; "
                "use a map of this camera")  # fmt: skip
         raise ParameterError(msg)
+    pixels = list(pixels)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fallback = ""
+    if image.format == "JPEG" and not reencode:
+        try:
+            data, note, _ = repair_jpeg_blocks(src, pixels, decoded=decoded_pixels(image))
+        except LocalRepairUnsupported as err:
+            fallback = f" (block-local repair not possible: {err})"
+        except ParameterError as err:
+            msg = f"{src}: {err}"
+            raise ParameterError(msg) from err
+        else:
+            atomic_write_bytes(dst, data, overwrite=overwrite)
+            return f"JPEG repaired in place: {note}"
     try:
         fixed = correct_image(image, pixels)
     except ParameterError as err:
         msg = f"{src}: {err}"
         raise ParameterError(msg) from err
     kwargs, note = _save_kwargs(image)
-    dst.parent.mkdir(parents=True, exist_ok=True)
     save_image_atomic(fixed, dst, overwrite=overwrite, **kwargs)
-    return note or f"{kwargs['format']} written losslessly"
+    return (note + fallback) if note else f"{kwargs['format']} written losslessly"
 
 
 def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
@@ -148,6 +170,7 @@ def fix_files(
     out_dir: str | Path | None = None,
     prefix: str = "c_",
     overwrite: bool = False,
+    reencode: bool = False,
     progress: Callable[[Path, str | None], None] | None = None,
 ) -> FixResult:
     """Repair every defect of a map (centres and members) in many photos.
@@ -166,6 +189,8 @@ def fix_files(
         Prefix of outputs written beside their inputs.
     overwrite : bool
         Replace existing outputs (inputs are never replaced).
+    reencode : bool
+        Re-encode JPEGs whole (see :func:`fix_image_file`).
     progress : callable, optional
         Called after each file with its path and an error message or None.
 
@@ -184,7 +209,7 @@ def fix_files(
             if not src.exists():
                 msg = f"{src}: no such file or folder"
                 raise ParameterError(msg)
-            note = fix_image_file(src, dst, pixels, overwrite=overwrite,
+            note = fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
                                   expect_size=(dmap.width, dmap.height))  # fmt: skip
         except HotPixelsError as err:
             result.failures.append((src, str(err)))

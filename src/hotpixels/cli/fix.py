@@ -39,22 +39,32 @@ def parse_xy(text: str) -> tuple[int, int]:
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write outputs here with their own names (default: c_NAME beside each input).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs (never inputs).")
+@click.option("--reencode", is_flag=True,
+              help="Re-encode JPEGs whole at their own quality instead of changing only the "
+                   "8x8 blocks around the repaired pixels.")
 @verbose_option
 @quiet_option
-def fix_cmd(items, map_path, out_dir, overwrite, verbose, quiet):
+def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
     """Repair defective pixels in photos.
 
     Either PHOTO X,Y [X,Y ...] (columns and rows, as an image editor shows them), or
     --map MAP PATHS... to repair every defect of a map in photos and folders. Each
     pixel becomes the weighted mean of its 8 neighbours (diagonals weigh 1/sqrt 2) that
-    are inside the image and not defective. Size, EXIF, ICC and, for JPEG, the quality
-    tables and chroma subsampling are kept; PNG and TIFF change only the repaired pixels.
+    are inside the image and not defective.
+
+    A JPEG changes only in the 8x8 blocks that hold a repaired pixel: every other
+    block, the EXIF, ICC and other metadata stay byte for byte as they were (with
+    jpegtran installed, progressive and restart-marker files keep their structure).
+    Files that cannot be repaired this way (CMYK, 12-bit, arithmetic-coded) are
+    re-encoded at their own quality, and the output line says so. PNG and TIFF change
+    only in the repaired pixels.
 
     \b
     Examples:
       hotpixels fix photo.jpg 1500,1271              # writes c_photo.jpg
       hotpixels fix photo.png 10,20 11,20 --out-dir fixed
       hotpixels fix --map map.json ~/Pictures/2024 --out-dir ~/Pictures/fixed
+      hotpixels fix photo.jpg 1500,1271 --reencode   # the whole JPEG re-encoded
     """
 
     def body() -> int:
@@ -66,7 +76,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, verbose, quiet):
             dst = output_path(photo, out_dir=out_dir)
             if out_dir is not None:
                 out_dir.mkdir(parents=True, exist_ok=True)
-            note = fix_image_file(photo, dst, pixels, overwrite=overwrite)
+            note = fix_image_file(photo, dst, pixels, overwrite=overwrite, reencode=reencode)
             if not quiet:
                 click.echo(f"{photo} -> {dst}: {len(pixels)} pixel(s) repaired; {note}")
             return EXIT_OK
@@ -76,7 +86,8 @@ def fix_cmd(items, map_path, out_dir, overwrite, verbose, quiet):
             return EXIT_OK
         files = _expand(items)
         bar = Progress(len(files), "repairing", quiet=quiet)
-        result = fix_files(dmap, items, out_dir=out_dir, overwrite=overwrite, progress=bar)
+        result = fix_files(dmap, items, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
+                           progress=bar)
         elapsed = bar.close()
         if not quiet:
             for src, dst, n, note in result.written:
