@@ -17,7 +17,7 @@ from PIL import Image
 
 from hotpixels.errors import ParameterError
 
-__all__ = ["correct_image", "correct_pixels"]
+__all__ = ["correct_image", "correct_pixels", "repaired_values"]
 
 _DIAG = 1.0 / np.sqrt(2.0)
 _OFFSETS = [(dy, dx, _DIAG if dy and dx else 1.0)
@@ -69,38 +69,68 @@ def correct_pixels(
     arr = np.asarray(data)
     squeeze = arr.ndim == 2
     work = arr[..., None] if squeeze else arr
-    h, w, nc = work.shape
-    requested = _mask_of((h, w), pixels)
-    todo = requested.copy()
-    if todo.all():
+    chans = list(range(work.shape[2])) if channels is None else list(channels)
+    ys, xs, values = repaired_values(work, pixels, channels=chans)
+    out = work.copy()
+    if np.issubdtype(out.dtype, np.integer):
+        info = np.iinfo(out.dtype)
+        values = np.clip(np.rint(values), info.min, info.max)
+    for i, c in enumerate(chans):
+        out[ys, xs, c] = values[:, i].astype(out.dtype)
+    return out[..., 0] if squeeze else out
+
+
+def repaired_values(
+    data: np.ndarray, pixels: Iterable[tuple[int, int]], *, channels: Iterable[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The repaired values of ``pixels`` (unrounded), computed at those pixels only.
+
+    Parameters
+    ----------
+    data : (M, N, C) ndarray
+    pixels : iterable of (x, y)
+    channels : iterable of int, optional
+        Channels to repair (default all).
+
+    Returns
+    -------
+    ys, xs : ndarray of int
+        Rows and columns of the distinct pixels, in row-major order.
+    values : (len(ys), len(channels)) ndarray of float64
+    """
+    h, w, nc = data.shape
+    mask = _mask_of((h, w), pixels)
+    if mask.all():
         msg = "every pixel of the image is marked for repair; nothing to repair from"
         raise ParameterError(msg)
     chans = list(range(nc)) if channels is None else list(channels)
-    out = work.copy()
-    src = out[..., chans].astype(np.float64)
-    valid = ~todo
-    while todo.any():
-        ys, xs = np.nonzero(todo)
-        acc = np.zeros((len(ys), len(chans)))
-        wsum = np.zeros(len(ys))
+    ys, xs = np.nonzero(mask)
+    keys = ys * w + xs  # sorted
+    values = np.zeros((len(ys), len(chans)))
+    done = np.zeros(len(ys), bool)
+    while not done.all():
+        todo = np.nonzero(~done)[0]
+        ty, tx = ys[todo], xs[todo]
+        acc = np.zeros((len(todo), len(chans)))
+        wsum = np.zeros(len(todo))
         for dy, dx, wt in _OFFSETS:
-            yy, xx = ys + dy, xs + dx
+            yy, xx = ty + dy, tx + dx
             inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-            ok = np.zeros(len(ys), dtype=bool)
-            ok[inside] = valid[yy[inside], xx[inside]]
-            acc[ok] += wt * src[yy[ok], xx[ok]]
-            wsum[ok] += wt
+            j = np.searchsorted(keys, yy * w + xx).clip(max=len(keys) - 1)
+            target = inside & (keys[j] == yy * w + xx)
+            # A neighbour is valid if it is not to be repaired, or was repaired in an
+            # earlier round (clusters fill from the outside in).
+            plain = inside & ~target
+            repaired = target & done[j]
+            acc[plain] += wt * data[yy[plain], xx[plain]][:, chans]
+            acc[repaired] += wt * values[j[repaired]]
+            wsum[plain | repaired] += wt
         ready = wsum > 0
-        src[ys[ready], xs[ready]] = acc[ready] / wsum[ready, None]
-        valid[ys[ready], xs[ready]] = True
-        todo[ys[ready], xs[ready]] = False
-    if np.issubdtype(out.dtype, np.integer):
-        info = np.iinfo(out.dtype)
-        src = np.clip(np.rint(src), info.min, info.max)
-    for i, c in enumerate(chans):
-        plane = out[..., c]
-        plane[requested] = src[..., i][requested].astype(out.dtype)
-    return out[..., 0] if squeeze else out
+        if not ready.any():  # cannot happen while one pixel is not to be repaired
+            break
+        values[todo[ready]] = acc[ready] / wsum[ready, None]
+        done[todo[ready]] = True
+    return ys, xs, values
 
 
 def correct_image(image: Image.Image, pixels: Iterable[tuple[int, int]]) -> Image.Image:

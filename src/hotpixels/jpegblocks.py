@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hotpixels.correct import correct_pixels
+from hotpixels.correct import repaired_values
 from hotpixels.errors import HotPixelsError
 from hotpixels.io.jpegfile import DHT, JpegLayout, parse, scan_script, splice
 
@@ -97,24 +97,17 @@ def _check(layout: JpegLayout, name: str) -> None:
         raise LocalRepairUnsupported(msg)
 
 
-def _sample_targets(values: np.ndarray, mask: np.ndarray, factors: tuple[int, int],
-                    shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _sample_targets(ys: np.ndarray, xs: np.ndarray, values: np.ndarray,
+                    factors: tuple[int, int]) -> dict[tuple[int, int], float]:  # fmt: skip
     """Target of each sample of a component subsampled by ``factors`` (vertical,
-    horizontal): the mean target of the repaired pixels it covers (the pixels beside
-    them share the sample, and the defect's colour with it). Returns the targets and
-    where there are any, padded to ``shape`` (whole blocks)."""
-    fy, fx = factors
-    h, w = values.shape
-    hh, ww = -(-h // fy) * fy, -(-w // fx) * fx
-    total, count = np.zeros((hh, ww)), np.zeros((hh, ww))
-    total[:h, :w], count[:h, :w] = np.where(mask, values, 0.0), mask
-    total = total.reshape(hh // fy, fy, ww // fx, fx).sum(axis=(1, 3))
-    count = count.reshape(hh // fy, fy, ww // fx, fx).sum(axis=(1, 3))
-    target, has = np.zeros(shape), np.zeros(shape, bool)
-    th, tw = min(shape[0], total.shape[0]), min(shape[1], total.shape[1])
-    target[:th, :tw] = np.divide(total, count, out=np.zeros_like(total), where=count > 0)[:th, :tw]
-    has[:th, :tw] = (count > 0)[:th, :tw]
-    return target, has
+    horizontal) that covers repaired pixels: the mean of their targets (the pixels
+    beside them share the sample, and the defect's colour with it)."""
+    sums: dict[tuple[int, int], list[float]] = {}
+    for y, x, v in zip(ys // factors[0], xs // factors[1], values, strict=True):
+        entry = sums.setdefault((int(y), int(x)), [0.0, 0])
+        entry[0] += float(v)
+        entry[1] += 1
+    return {k: total / count for k, (total, count) in sums.items()}
 
 
 _K = np.kron(_M.T, _M.T)  # block pixels (row-major) from coefficients (row-major)
@@ -205,29 +198,34 @@ def repair_jpeg_blocks(
     if decoded is None:
         decoded = _decoded(src)
     pixels = list(pixels)
-    fixed = correct_pixels(decoded, pixels).astype(np.float64)
-    mask = (fixed != decoded).reshape(*decoded.shape[:2], -1).any(axis=-1)
+    rgb = decoded.reshape(*decoded.shape[:2], -1)
+    ys, xs, fixed = repaired_values(rgb, pixels)
     jpeg = jpeglib.read_dct(str(src))
     if len(layout.component_ids) == 1:
-        planes, targets = [jpeg.Y], [fixed.reshape(mask.shape)]
+        planes, targets = [jpeg.Y], [fixed[:, 0]]
     else:
         planes = [jpeg.Y, jpeg.Cb, jpeg.Cr]
-        targets = list(np.moveaxis(fixed @ _TO_YCC.T + [0.0, 128.0, 128.0], -1, 0))
+        targets = list((fixed @ _TO_YCC.T + [0.0, 128.0, 128.0]).T)
     samp = np.asarray(jpeg.samp_factor).reshape(-1, 2)  # (h, v) per component
     vmax, hmax = samp[:, 1].max(), samp[:, 0].max()
     qt = np.asarray(jpeg.qt)
     changed = 0
     for k, (coefs, values) in enumerate(zip(planes, targets, strict=True)):
         h, v = samp[k]
-        hb, wb = coefs.shape[:2]
-        target, has = _sample_targets(values, mask, (vmax // v, hmax // h), (hb * 8, wb * 8))
+        wanted = _sample_targets(ys, xs, values, (vmax // v, hmax // h))
         q = qt[jpeg.quant_tbl_no[k]].astype(np.float64)
-        for by, bx in {(y // 8, x // 8) for y, x in zip(*np.nonzero(has), strict=True)}:
-            rows, cols = slice(by * 8, by * 8 + 8), slice(bx * 8, bx * 8 + 8)
+        blocks: dict[tuple[int, int], list] = {}
+        for (sy, sx), value in wanted.items():
+            blocks.setdefault((sy // 8, sx // 8), []).append((sy % 8, sx % 8, value))
+        for (by, bx), entries in blocks.items():
+            if by >= coefs.shape[0] or bx >= coefs.shape[1]:
+                continue
             # The change is measured against the block as decoded before clipping (a
             # hot pixel is often clipped at 255, its samples well beyond it).
             current = _M.T @ (coefs[by, bx] * q) @ _M + 128.0
-            change = np.where(has[rows, cols], target[rows, cols] - current, 0.0)
+            change = np.zeros((8, 8))
+            for iy, ix, value in entries:
+                change[iy, ix] = value - current[iy, ix]
             new = _fit_block(coefs[by, bx], q, change)
             if not np.array_equal(new, coefs[by, bx]):
                 coefs[by, bx] = new
