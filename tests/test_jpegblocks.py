@@ -9,9 +9,11 @@ import pytest
 from PIL import Image, ImageCms
 
 from hotpixels.correct import correct_pixels
+from hotpixels.errors import ParameterError
 from hotpixels.fix import fix_image_file
 from hotpixels.io.jpegfile import parse, scan_script
 from hotpixels.jpegblocks import jpegtran_path
+from hotpixels.orient import turn
 
 jpeglib = pytest.importorskip("jpeglib")
 
@@ -169,3 +171,28 @@ def test_mpf_offsets_follow_the_preview(tmp_path):
     seg = out[2 : 2 + 2 + struct.unpack(">H", out[4:6])[0]]
     (offset,) = struct.unpack("<I", seg[8 + 8 + 2 + 12 + 4 + 16 + 8 :][:4])
     assert out[2 + 8 + offset :] == preview
+
+
+@pytest.mark.parametrize("quarter", [1, 3])
+def test_photo_stored_turned_is_repaired_at_the_right_place(tmp_path, quarter):
+    photo, twin = _pair(tmp_path, "s", subsampling=2)
+    k = -quarter  # np.rot90 turns counter-clockwise
+    turned, turned_twin = tmp_path / "turned.jpg", tmp_path / "turned_twin.jpg"
+    for src, dst in ((photo, turned), (twin, turned_twin)):
+        Image.fromarray(np.rot90(np.asarray(Image.open(src)), k)).save(dst, quality=95, subsampling=2)
+    out = tmp_path / "out.jpg"
+    note = fix_image_file(turned, out, DEFECTS, expect_size=(W, H))
+    assert ("clockwise" if quarter == 1 else "counter-clockwise") in note
+    where = turn(DEFECTS, (W, H), quarter)
+    ys, xs = [y for _, y in where], [x for x, _ in where]
+    before, after, ref = _pixels(turned), _pixels(out), _pixels(turned_twin)
+    assert np.abs(after[ys, xs] - ref[ys, xs]).mean() < 0.3 * np.abs(before[ys, xs] - ref[ys, xs]).mean()
+
+
+def test_turned_photo_without_visible_defects_is_refused(tmp_path):
+    clean = tmp_path / "clean.jpg"
+    Image.fromarray(np.rot90(_scene(4))).save(clean, quality=95)
+    with pytest.raises(ParameterError, match="do not show which way"):
+        fix_image_file(clean, tmp_path / "o.jpg", DEFECTS, expect_size=(W, H))
+    with pytest.raises(ParameterError, match="map is 300x203"):
+        fix_image_file(clean, tmp_path / "o.jpg", DEFECTS, expect_size=(W - 1, H))

@@ -26,6 +26,7 @@ from hotpixels.io.metadata import estimate_jpeg_quality, jpeg_subsampling
 from hotpixels.io.readers import iter_image_files, open_image
 from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
 from hotpixels.jpegblocks import LocalRepairUnsupported, decoded_pixels, repair_jpeg_blocks
+from hotpixels.orient import locate
 
 __all__ = ["FixResult", "fix_files", "fix_image_file", "output_path"]
 
@@ -105,7 +106,9 @@ def fix_image_file(
     overwrite : bool
         Replace an existing ``dst``.
     expect_size : (width, height), optional
-        Refuse an image of another size (e.g. the defect map's).
+        The size of the frame ``pixels`` are in (a defect map's). An image of that size
+        turned a quarter is taken as stored turned, and ``pixels`` are turned to match
+        (:func:`hotpixels.orient.locate`); any other size is refused.
     reencode : bool
         Re-encode a JPEG whole instead of changing only the blocks of the repaired
         pixels.
@@ -123,12 +126,10 @@ def fix_image_file(
         msg = f"{dst}: output exists; use --overwrite or another --out-dir"
         raise ImageWriteError(msg)
     image = open_image(src)
-    if expect_size is not None and image.size != tuple(expect_size):
-        w, h = expect_size
-        msg = (f"{src}: image is {image.size[0]}x{image.size[1]} but the map is {w}x{h}; "
-               "use a map of this camera")  # fmt: skip
-        raise ParameterError(msg)
     pixels = list(pixels)
+    turned = ""
+    if expect_size is not None and image.size != tuple(expect_size):
+        pixels, turned = locate(decoded_pixels(image), pixels, tuple(expect_size), str(src))
     dst.parent.mkdir(parents=True, exist_ok=True)
     fallback = ""
     if image.format == "JPEG" and not reencode:
@@ -141,7 +142,7 @@ def fix_image_file(
             raise ParameterError(msg) from err
         else:
             atomic_write_bytes(dst, data, overwrite=overwrite)
-            return f"JPEG repaired in place: {note}"
+            return "; ".join(filter(None, [f"JPEG repaired in place: {note}", turned]))
     try:
         fixed = correct_image(image, pixels)
     except ParameterError as err:
@@ -149,7 +150,8 @@ def fix_image_file(
         raise ParameterError(msg) from err
     kwargs, note = _save_kwargs(image)
     save_image_atomic(fixed, dst, overwrite=overwrite, **kwargs)
-    return (note + fallback) if note else f"{kwargs['format']} written losslessly"
+    note = (note + fallback) if note else f"{kwargs['format']} written losslessly"
+    return "; ".join(filter(None, [note, turned]))
 
 
 def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
