@@ -127,14 +127,16 @@ def fix_image_file(
         raise ImageWriteError(msg)
     image = open_image(src)
     pixels = list(pixels)
-    turned = ""
+    turned, decoded = "", None
     if expect_size is not None and image.size != tuple(expect_size):
-        pixels, turned = locate(decoded_pixels(image), pixels, tuple(expect_size), str(src))
+        decoded = decoded_pixels(image)
+        pixels, turned = locate(decoded, pixels, tuple(expect_size), str(src))
     dst.parent.mkdir(parents=True, exist_ok=True)
     fallback = ""
     if image.format == "JPEG" and not reencode:
         try:
-            data, note, _ = repair_jpeg_blocks(src, pixels, decoded=decoded_pixels(image))
+            decoded = decoded_pixels(image) if decoded is None else decoded
+            data, note, _ = repair_jpeg_blocks(src, pixels, decoded=decoded)
         except LocalRepairUnsupported as err:
             fallback = f" (block-local repair not possible: {err})"
         except ParameterError as err:

@@ -249,7 +249,7 @@ def repair_jpeg_blocks(
                 lost = [w for w, c in (("progressive scans", progressive),
                                        ("restart markers", layout.restart)) if c]  # fmt: skip
                 notes.append(f"written without its {' and '.join(lost)} (install jpegtran to keep them)")
-    out = splice(data, new)
+    out = splice(data, new, layout)
     what = f"{changed} block(s) of 8x8 changed, all else as it was"
     return out, "; ".join([what, *notes]), changed
 

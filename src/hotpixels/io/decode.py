@@ -125,14 +125,8 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
         if frame.ndim == 2:
             frame = frame[..., None]
     else:
-        image = open_image(path)
-        try:
-            frame = image_to_array(image)
-        except ImageReadError as err:
-            msg = f"{path}: {err}"
-            raise ImageReadError(msg) from err
-        finally:
-            image.close()
+        with open_image(path) as image:
+            frame = image_to_array(image, path)
         if out is not None and frame.shape == out.shape:
             out[...] = frame
             frame = out

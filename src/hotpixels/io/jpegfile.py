@@ -143,7 +143,7 @@ def scan_script(layout: JpegLayout) -> str:
     return "\n".join(lines) + "\n"
 
 
-def splice(original: bytes, new: bytes) -> bytes:
+def splice(original: bytes, new: bytes, layout: JpegLayout | None = None) -> bytes:
     """``new``'s image (tables, frame, scans) with ``original``'s metadata and trailer.
 
     Every ``APPn`` and ``COM`` segment of ``original`` is kept byte for byte and in
@@ -151,8 +151,9 @@ def splice(original: bytes, new: bytes) -> bytes:
     bytes after ``original``'s ``EOI`` (e.g. the preview images of a multi-picture file)
     follow the new ``EOI``; if the image changed size, the MPF offsets that point past
     it are moved by as much (the MPF segment changes only in those offsets).
+    ``layout`` is ``parse(original)`` if the caller has it.
     """
-    lo, ln = parse(original, "original"), parse(new, "new")
+    lo, ln = layout or parse(original, "original"), parse(new, "new")
     meta = [(s, original[s:e]) for m, s, e in lo.segments if 0xE0 <= m <= 0xEF or m == COM]
     body = b"".join(new[s:e] for m, s, e in ln.segments if not (0xE0 <= m <= 0xEF or m == COM))
     image_end = 2 + sum(len(seg) for _, seg in meta) + len(body)

@@ -86,13 +86,15 @@ def open_image(path: str | Path, *, load: bool = True) -> Image.Image:
     return image
 
 
-def image_to_array(image: Image.Image) -> np.ndarray:
+def image_to_array(image: Image.Image, path: str | Path | None = None) -> np.ndarray:
     """Pixel data for analysis: ``(M, N, C)``, C = 1 (grey) or 3 (colour), alpha dropped.
 
     Parameters
     ----------
     image : PIL.Image.Image
         Any mode Pillow reads (L, LA, RGB, RGBA, P, I;16, I, CMYK, YCbCr, ...).
+    path : str or Path, optional
+        The file it came from, named in errors.
 
     Returns
     -------
@@ -106,7 +108,7 @@ def image_to_array(image: Image.Image) -> np.ndarray:
         arr = np.asarray(image)
         if arr.min() < 0 or arr.max() > 65535:
             msg = "32-bit integer images with values outside 0..65535 are not supported"
-            raise ImageReadError(msg)
+            raise ImageReadError(f"{path}: {msg}" if path is not None else msg)
         arr = arr.astype(np.uint16)
     elif mode in ("L", "LA", "1"):
         arr = np.asarray(image.convert("L"))
@@ -145,15 +147,9 @@ def read_frame(path: str | Path) -> Frame:
     (4, 6, 3)
     """
     path = Path(path)
-    image = open_image(path)
-    try:
-        data = image_to_array(image)
-    except ImageReadError as err:
-        msg = f"{path}: {err}"
-        raise ImageReadError(msg) from err
-    make, model, serial = camera_identity(image)
-    h, w, c = data.shape
-    key = CameraKey(make, model, serial, w, h, c)
-    info = FrameInfo(path, key, capture_time(image), image.mode)
-    image.close()
-    return Frame(data, info)
+    with open_image(path) as image:
+        data = image_to_array(image, path)
+        make, model, serial = camera_identity(image)
+        h, w, c = data.shape
+        key = CameraKey(make, model, serial, w, h, c)
+        return Frame(data, FrameInfo(path, key, capture_time(image), image.mode))
