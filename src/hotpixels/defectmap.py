@@ -76,6 +76,7 @@ class DefectMap:
     frames: int = 0
     camera: object | None = None
     frame: str = "image"
+    cfa: str = ""
     orientation: int = 1
     first_taken: _dt.datetime | None = None
     last_taken: _dt.datetime | None = None
@@ -101,6 +102,7 @@ class DefectMap:
                 "width": self.width,
                 "height": self.height,
                 "frame": self.frame,
+                **({"cfa": self.cfa} if self.cfa else {}),
                 "orientation": self.orientation,
             },
             "frames": self.frames,
@@ -138,6 +140,7 @@ class DefectMap:
                 frames=int(doc.get("frames", 0)),
                 camera=_Camera(cam.get("make", ""), cam.get("model", ""), cam.get("serial", "")),
                 frame=image.get("frame", "image"),
+                cfa=str(image.get("cfa", "")),
                 orientation=int(image.get("orientation", 1)),
                 first_taken=_parse_time(doc.get("first_taken")),
                 last_taken=_parse_time(doc.get("last_taken")),

@@ -47,6 +47,7 @@ import numpy as np
 from hotpixels import _kernels
 from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.errors import ParameterError
+from hotpixels.mosaic import photosite
 from hotpixels.stats import Accumulator
 
 __all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
@@ -61,6 +62,8 @@ ECHO = 0.35
 MIN_SCENE_STD = 5.0
 TILE = 64
 MIN_FRAMES = 5
+#: RAW: an excess must show in at least this share of the frames (and 3).
+RAW_MIN_SHARE = 0.2
 _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 
 
@@ -156,7 +159,7 @@ def evidence(
     if acc.n == 0:
         msg = "acc holds no frames"
         raise ParameterError(msg)
-    full = 255.0 if acc.bits == 8 else 65535.0
+    full = acc.full_scale
     m, _, c = acc.shape
     bands = _bands(m, 4 * TILE)
     z = np.empty(acc.shape, np.float32)  # pass 1: the mean residual; pass 2: its z
@@ -230,22 +233,32 @@ def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidate
     return kept
 
 
-def _classify(ev: Evidence, y: int, x: int, c: int) -> str:
+#: Per frame: the mean (fraction of full scale) at or below which a decoupled subpixel
+#: is dead, and the excess from which a bright one is hot rather than warm. RAW values
+#: are linear: a dark stuck photosite sits above 0.03, and a warm offset stays below 0.25.
+_KIND_LEVELS = {"image": (0.1, 0.08), "raw": (0.03, 0.25)}
+
+
+def _classify(ev: Evidence, y: int, x: int, c: int, frame: str = "image") -> str:
+    dead_mean, hot_excess = _KIND_LEVELS[frame]
     z = ev.z[y, x, c]
-    mean = ev.mean(y, x, c) / ev.full_scale
+    mean = (ev.mean(y, x, c) - ev.acc.black) / ev.full_scale
     excess = ev.mean_residual(y, x, c) / ev.full_scale
     decoupled = ev.decoupling[y, x, c] >= 1.0
-    if z < 0 and abs(z) >= Z_THRESHOLD:
-        return "dead"
-    if decoupled and abs(z) < Z_THRESHOLD:
+    if z < 0 and abs(z) >= ev.z_threshold:
+        # RAW is linear and unsmeared: a dark outlier that ignores the scene at a value
+        # clearly above black is stuck, not dead.
+        stuck = frame == "raw" and decoupled and mean > dead_mean
+        return "stuck" if stuck else "dead"
+    if decoupled and abs(z) < ev.z_threshold:
         if mean >= 0.9:
             return "hot"
-        return "dead" if mean <= 0.1 else "stuck"
+        return "dead" if mean <= dead_mean else "stuck"
     if decoupled and mean >= 0.85:
         return "hot"
     if decoupled and excess < 0.1 and mean < 0.8:
         return "stuck"
-    return "hot" if excess >= 0.08 else "warm"
+    return "hot" if excess >= hot_excess else "warm"
 
 
 def detect_defects(
@@ -255,6 +268,7 @@ def detect_defects(
     d_threshold: float = D_THRESHOLD,
     top: int = 0,
     camera=None,
+    cfa: str | None = None,
     workers: int | None = None,
 ) -> DefectMap:
     """Decide which subpixels are defects, cluster and classify them.
@@ -271,7 +285,12 @@ def detect_defects(
         Also return up to ``top`` strongest candidates below the decision line
         (``DefectMap.near_misses``).
     camera : CameraKey, optional
-        Identity recorded in the map.
+        Identity recorded in the map; a RAW group's key (``frame == "raw"``) also gives
+        ``cfa`` and the mosaic's size.
+    cfa : str, optional
+        The accumulator holds a RAW mosaic's four colour planes
+        (:func:`hotpixels.mosaic.to_planes`) of this 2x2 pattern, e.g. ``"RGGB"``: every
+        photosite above the line is one defect, and the map is in the RAW frame.
     workers : int, optional
         Threads for the evidence (default one per core); the map does not depend on it.
 
@@ -299,6 +318,11 @@ def detect_defects(
     if z_threshold <= 0:
         msg = f"z_threshold must be positive, got {z_threshold}"
         raise ParameterError(msg)
+    if cfa is None and getattr(camera, "frame", "image") == "raw":
+        cfa = camera.cfa
+    if cfa is not None and (acc.shape[2] != 4 or sorted(cfa) != ["B", "G", "G", "R"]):
+        msg = f"cfa {cfa!r} needs a Bayer pattern and four colour planes, got {acc.shape}"
+        raise ParameterError(msg)
     ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers)
     names = _CHANNELS.get(c := acc.shape[2], tuple(str(i) for i in range(c)))
     score_px, dominant = ev.best, ev.dominant
@@ -314,17 +338,23 @@ def detect_defects(
         weak = weak[score_px[weak[:, 0], weak[:, 1]] < 1.0]
     else:
         weak = np.empty((0, 2), dtype=np.intp)
-    centres = _centres(ev, score_px, dominant, strong)
-    near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
-
-    defects = [_make_defect(ev, names, score_px, dominant, y, x, centres) for y, x in centres]
+    if cfa is not None:
+        defects, near_defects = _photosite_defects(ev, cfa, strong, weak)
+        h, w = (camera.height, camera.width) if camera is not None else (2 * acc.shape[0],
+                                                                        2 * acc.shape[1])
+    else:
+        centres = _centres(ev, score_px, dominant, strong)
+        near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
+        defects = [_make_defect(ev, names, score_px, dominant, y, x, centres) for y, x in centres]
+        near_defects = [_make_defect(ev, names, score_px, dominant, y, x, near) for y, x in near]
+        h, w, _ = acc.shape
     defects.sort(key=lambda d: (-d.score, d.y, d.x))
-    near_defects = [_make_defect(ev, names, score_px, dominant, y, x, near) for y, x in near]
     near_defects.sort(key=lambda d: (-d.score, d.y, d.x))
-    h, w, _ = acc.shape
     return DefectMap(
         width=w,
         height=h,
+        frame="raw" if cfa is not None else "image",
+        cfa=cfa or "",
         frames=acc.n,
         defects=defects,
         near_misses=near_defects[:top],
@@ -332,6 +362,66 @@ def detect_defects(
         first_taken=acc.first_taken,
         last_taken=acc.last_taken,
         parameters={"z_threshold": z_threshold, "d_threshold": d_threshold},
+    )
+
+
+def _photosite_defects(ev: Evidence, cfa: str, strong, weak) -> tuple[list, list]:
+    """RAW: every photosite above the line is one defect, except
+
+    * the *ring* a strong defect leaves in its plane neighbours' residual (opposite
+      sign, at most a quarter of its z: a neighbour's residual carries 1/8 of the
+      defect's excess);
+    * an excess seen in too few frames (:data:`RAW_MIN_SHARE`): in a mosaic a point
+      light of one photo can sit on one photosite of a colour, whose same-colour
+      neighbours are two steps away; a defect stands out photo after photo.
+    """
+    zt = np.float32(ev.z_threshold)
+    min_frames = max(3, int(np.ceil(RAW_MIN_SHARE * ev.acc.n)))
+
+    def counts(y, x, k) -> bool:
+        return ev.decoupling[y, x, k] >= 1.0 or abs(int(ev.frames[y, x, k])) >= min_frames
+
+    def subpixels(pixels, every: bool) -> list[tuple[float, int, int, int]]:
+        out = []
+        for y, x in pixels:
+            channels = range(4) if every else [int(ev.dominant[y, x])]
+            out += [(ev.score(y, x, k), int(y), int(x), k) for k in channels
+                    if not every or (max(abs(ev.z[y, x, k]) / zt, ev.decoupling[y, x, k]) >= 1.0
+                                     and counts(y, x, k))]
+        return sorted(out, key=lambda t: (-t[0], t[1], t[2], t[3]))
+
+    def ring(t, p) -> bool:
+        """Whether subpixel ``t`` is the ring of a stronger ``p`` in the same plane."""
+        (_, y, x, k), (_, py, px, pk) = t, p
+        z, zp = ev.z[y, x, k], ev.z[py, px, pk]
+        return (pk == k and max(abs(py - y), abs(px - x)) == 1 and np.sign(z) != np.sign(zp)
+                and abs(z) <= 0.25 * abs(zp))
+
+    def ring_free(cands, kept: list) -> list:
+        out: list = []
+        for t in cands:
+            if not any(ring(t, p) for p in kept + out):
+                out.append(t)
+        return out
+
+    found = ring_free(subpixels(strong, True), [])
+    near = ring_free(subpixels(weak, False), found)
+    return ([_photosite_defect(ev, cfa, *t) for t in found],
+            [_photosite_defect(ev, cfa, *t) for t in near])
+
+
+def _photosite_defect(ev: Evidence, cfa: str, score: float, py: int, px: int, k: int) -> Defect:
+    x, y = photosite(py, px, k)
+    return Defect(
+        x=x,
+        y=y,
+        kind=_classify(ev, py, px, k, "raw"),
+        score=round(float(score), 3),
+        channel=cfa[k],
+        channels=[cfa[k]],
+        frames=abs(int(ev.frames[py, px, k])),
+        mean=round(ev.mean(py, px, k), 2),
+        excess=round(ev.mean_residual(py, px, k), 2),
     )
 
 

@@ -287,7 +287,7 @@ def run_chunks(
         raise ParameterError(msg)
     resolver = _Resolver()
     results: list[ChunkResult] = []
-    ctx = _context()
+    ctx = _context(raw=any(info.raw for chunk in chunks for info in chunk.files))
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if ctx.get_start_method() == "spawn" and main_file and not os.path.exists(main_file):
         workers = 1  # e.g. "<stdin>": spawn cannot re-import it
@@ -319,10 +319,11 @@ def run_chunks(
     return results
 
 
-def _context():
+def _context(*, raw: bool = False):
     """``fork`` on Linux when this process runs one thread (workers start at once, with
-    the modules and compiled kernels loaded), else ``spawn``. Both give the same result."""
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
+    the modules and compiled kernels loaded), else ``spawn``; always ``spawn`` for RAW
+    files (LibRaw's OpenMP is not fork-safe). Both give the same result."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and not raw:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

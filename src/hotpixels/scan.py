@@ -67,7 +67,8 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, 
     ----------
     paths : iterable of str or Path
         Files are taken as given; folders contribute files ending in .jpg, .jpeg,
-        .png, .tif or .tiff (any case), hidden files excluded.
+        .png, .tif or .tiff and camera RAW endings (.dng, .cr2, .nef, ...; any case),
+        hidden files excluded.
 
     Returns
     -------
@@ -162,6 +163,9 @@ def scan(
         for (key, _), state in states.items():
             mine = [o for o in outcomes if o.info.key == key and o.info.bits == state.bits]
             acc = state.open()
+            levels = [o.info.levels for o in mine if o.info.levels]
+            if levels:  # RAW: the group's lowest black and highest white level
+                acc.black, acc.white = min(v[0] for v in levels), max(v[1] for v in levels)
             group = Group(key, acc)
             for o in mine:
                 if o.status == "failed":

@@ -55,6 +55,8 @@ _SENSITIVITY = np.array([0.5, 1.0, 0.67], dtype=np.float32)
 _FULL_WELL_ISO100 = 15000.0
 _READ_NOISE_E = 3.0
 _WHITE = 4095
+#: Black level of the simulated DNG files (their white level is ``_WHITE``).
+RAW_BLACK = 256
 _CHANNEL_NAMES = "RGB"
 
 
@@ -80,6 +82,8 @@ class SimulationResult:
     defects: list[SimulatedDefect]
     lights: list[tuple[int, int]] = field(default_factory=list)
     clean_frames: list[Path] = field(default_factory=list)
+    raw_frames: list[Path] = field(default_factory=list)
+    clean_raw_frames: list[Path] = field(default_factory=list)
 
 
 def _binomial_blur(a: np.ndarray) -> np.ndarray:
@@ -334,6 +338,7 @@ def simulate(
     iso: int | None = None,
     fmt: str = "jpeg",
     clean: bool = False,
+    raw: bool = False,
     make: str = "Simulated",
     model: str | None = None,
     progress=None,
@@ -363,6 +368,9 @@ def simulate(
         File format of the photos.
     clean : bool
         Also write defect-free twins in ``out/clean``.
+    raw : bool
+        Also write each frame's mosaic as ``frame_NNNN.dng`` (``SimulationResult.raw_frames``;
+        needs the ``raw`` extra for tifffile).
     make, model : str
         EXIF camera identity (model defaults to ``"HP-SIM <seed>"``).
     progress : callable, optional
@@ -413,6 +421,8 @@ def simulate(
     del yy, xx, rr
     written: list[Path] = []
     clean_written: list[Path] = []
+    raw_written: list[Path] = []
+    clean_raw_written: list[Path] = []
     for i in range(frames):
         frng = np.random.default_rng([seed, i])
         if i < burst:
@@ -428,20 +438,20 @@ def simulate(
         frame_iso = iso or int(frng.choice([100, 200, 400, 800, 1600, 3200]))
         t_factor = float(frng.uniform(0.6, 1.4))
         linear = scene * exposure * vignette[..., None]
-        raw = np.take_along_axis(linear, cfa[..., None], axis=2)[..., 0] * _SENSITIVITY[cfa]
+        sensor = np.take_along_axis(linear, cfa[..., None], axis=2)[..., 0] * _SENSITIVITY[cfa]
         full_well = _FULL_WELL_ISO100 * 100.0 / frame_iso
-        electrons = np.clip(raw, 0, 4.0) * full_well
-        noisy = electrons + frng.standard_normal(raw.shape, dtype=np.float32) * np.sqrt(
+        electrons = np.clip(sensor, 0, 4.0) * full_well
+        noisy = electrons + frng.standard_normal(sensor.shape, dtype=np.float32) * np.sqrt(
             electrons + _READ_NOISE_E**2
         )
-        raw = noisy / full_well
-        clean_raw = raw.copy() if clean else None
-        _apply_defects(raw, truth, i, t_factor)
+        sensor = noisy / full_well
+        clean_raw = sensor.copy() if clean else None
+        _apply_defects(sensor, truth, i, t_factor)
         quality = int(frng.integers(80, 97))
         subsampling = 2 if i % 2 == 0 else 0
         exif = _exif_bytes(make, model, when)
         name = f"frame_{i:04d}{ext}"
-        targets = [(raw, out / name, written)]
+        targets = [(sensor, out / name, written)]
         if clean_raw is not None:
             targets.append((clean_raw, out / "clean" / name, clean_written))
         for mosaic, path, bucket in targets:
@@ -454,6 +464,13 @@ def simulate(
             else:
                 save_image_atomic(img, path, format="PNG", exif=exif)
             bucket.append(path)
+        if raw:
+            dng = [(sensor, out / f"frame_{i:04d}.dng", raw_written)]
+            if clean_raw is not None:
+                dng.append((clean_raw, out / "clean" / f"frame_{i:04d}.dng", clean_raw_written))
+            for mosaic, path, bucket in dng:
+                _write_raw_frame(path, mosaic, make, model, when)
+                bucket.append(path)
         if progress is not None:
             progress(i + 1)
 
@@ -470,6 +487,7 @@ def simulate(
         "frames": frames,
         "seed": seed,
         "cfa": "RGGB",
+        "raw_levels": {"black": RAW_BLACK, "white": _WHITE} if raw else None,
         "make": make,
         "model": model,
         "burst_frames": list(range(burst)),
@@ -478,4 +496,15 @@ def simulate(
     }
     truth_path = out / "truth.json"
     atomic_write_bytes(truth_path, (json.dumps(doc, indent=1) + "\n").encode())
-    return SimulationResult(written, truth_path, truth, lights, clean_written)
+    return SimulationResult(written, truth_path, truth, lights, clean_written, raw_written,
+                            clean_raw_written)  # fmt: skip
+
+
+def _write_raw_frame(path: Path, mosaic: np.ndarray, make: str, model: str, when) -> None:
+    """A linear mosaic (full scale 1.0) as a 12-bit DNG with black level ``RAW_BLACK``."""
+    from hotpixels.io.raw import write_dng
+
+    values = np.round(mosaic * (_WHITE - RAW_BLACK)) + RAW_BLACK
+    data = np.clip(values, 0, _WHITE).astype(np.uint16)
+    write_dng(path, data, cfa="RGGB", black=RAW_BLACK, white=_WHITE, make=make, model=model,
+              taken=when, neutral=tuple(float(v) for v in _SENSITIVITY))  # fmt: skip

@@ -159,6 +159,15 @@ class Accumulator:
     first_taken: _dt.datetime | None = None
     last_taken: _dt.datetime | None = None
     sources: list[str] = field(default_factory=list)
+    black: int = 0
+    white: int = 0
+
+    @property
+    def full_scale(self) -> float:
+        """Range of the values: ``white - black`` (RAW levels), else 255 or 65535."""
+        if self.white > self.black:
+            return float(self.white - self.black)
+        return 255.0 if self.bits == 8 else 65535.0
 
     @staticmethod
     def layout(shape: tuple[int, ...], bits: int, capacity: int = 0) -> list[tuple[str, type]]:
@@ -274,8 +283,10 @@ class Accumulator:
             return self.copy()
         if self.n == 0:
             return other.copy()
-        if self.shape != other.shape or self.bits != other.bits:
-            msg = f"cannot merge statistics of shape {self.shape} and {other.shape}"
+        if (self.shape, self.bits, self.black, self.white) != (
+                other.shape, other.bits, other.black, other.white):
+            msg = (f"cannot merge statistics of shape {self.shape} levels {self.black}..{self.white}"
+                   f" and {other.shape} levels {other.black}..{other.white}")
             raise ParameterError(msg)
         if self.n + other.n > _MAX_FRAMES:
             msg = f"more than {_MAX_FRAMES} frames in one accumulator"
@@ -295,6 +306,8 @@ class Accumulator:
             first_taken=min(times) if times else None,
             last_taken=max(times) if times else None,
             sources=sorted(self.sources + other.sources),
+            black=self.black,
+            white=self.white,
         )
 
     def copy(self) -> Accumulator:
@@ -302,7 +315,8 @@ class Accumulator:
         arrays = {f: None if getattr(self, f) is None else getattr(self, f).copy()
                   for f in _FIELDS}  # fmt: skip
         return Accumulator(self.n, self.shape, self.bits, **arrays, first_taken=self.first_taken,
-                           last_taken=self.last_taken, sources=list(self.sources))  # fmt: skip
+                           last_taken=self.last_taken, sources=list(self.sources),
+                           black=self.black, white=self.white)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Accumulator):

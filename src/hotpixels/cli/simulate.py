@@ -23,8 +23,10 @@ from hotpixels.simulate import simulate
 @click.option("--clean", is_flag=True, help="Also write defect-free twins in OUT/clean.")
 @click.option("--format", "fmt", type=click.Choice(["jpeg", "png"]), default="jpeg",
               show_default=True)
+@click.option("--raw", is_flag=True,
+              help='Also write each frame as a DNG RAW file (needs pip install "hotpixels[raw]").')
 @quiet_option
-def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, quiet):
+def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, raw, quiet):
     """Simulate a camera with known defects and write its photos and truth.json.
 
     Scenes change from frame to frame (texture, edges, moving point lights, sky, dark
@@ -36,17 +38,19 @@ def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, qu
     Examples:
       hotpixels simulate sim --frames 40 --seed 1
       hotpixels simulate burst --frames 60 --burst 40 --clean
+      hotpixels simulate rawsim --frames 20 --raw
       hotpixels find sim -o sim.json && hotpixels evaluate sim.json sim/truth.json
     """
 
     def body() -> int:
         bar = Progress(frames, "simulating", quiet=quiet)
         res = simulate(out, frames=frames, size=size, seed=seed, defects=not no_defects,
-                       burst=burst, iso=iso, fmt=fmt, clean=clean,
+                       burst=burst, iso=iso, fmt=fmt, clean=clean, raw=raw,
                        progress=lambda i: bar(out, None))  # fmt: skip
         bar.close()
         if not quiet:
-            click.echo(f"{len(res.frames)} photos in {out}, {len(res.defects)} defects "
+            dng = f" and {len(res.raw_frames)} DNG files" if raw else ""
+            click.echo(f"{len(res.frames)} photos{dng} in {out}, {len(res.defects)} defects "
                        f"in {res.truth_path}")  # fmt: skip
         return EXIT_OK
 

@@ -19,7 +19,9 @@ import numpy as np
 
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
+from hotpixels.io.raw import is_raw, raw_header, read_mosaic
 from hotpixels.io.readers import corrupt_error, image_to_array, open_image
+from hotpixels.mosaic import to_planes
 
 __all__ = ["DECODERS", "FileInfo", "decode", "decoder_name", "probe"]
 
@@ -40,10 +42,18 @@ class FileInfo:
     mode: str
     format: str
     taken: _dt.datetime | None
+    levels: tuple[int, int] | None = None  # RAW: black and white level
+
+    @property
+    def raw(self) -> bool:
+        """Whether the file is a RAW mosaic (decoded as four colour planes)."""
+        return self.key.frame == "raw"
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        """Shape of the decoded frame, ``(M, N, C)``."""
+        """Shape of the decoded frame, ``(M, N, C)``; a RAW mosaic's colour planes."""
+        if self.raw:
+            return (self.key.height // 2, self.key.width // 2, 4)
         return (self.key.height, self.key.width, self.key.channels)
 
 
@@ -64,6 +74,11 @@ def probe(path: str | Path) -> FileInfo:
         One line naming the file, when it is missing, empty or not an image.
     """
     path = Path(path)
+    if is_raw(path):
+        head = raw_header(path)
+        key = CameraKey(head["make"], head["model"], head["serial"], head["width"],
+                        head["height"], 4, "raw", head["cfa"])  # fmt: skip
+        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], (head["black"], head["white"]))
     with open_image(path, load=False) as image:
         mode, fmt = image.mode, image.format or ""
         w, h = image.size
@@ -82,7 +97,9 @@ def _simplejpeg():
 
 
 def decoder_name(info: FileInfo | None = None, *, prefer: str | None = None) -> str:
-    """The decoder :func:`decode` uses for a file (``"simplejpeg"`` or ``"pillow"``)."""
+    """The decoder :func:`decode` uses for a file (``"simplejpeg"``, ``"pillow"``, ``"rawpy"``)."""
+    if info is not None and info.raw:
+        return "rawpy"
     if prefer == "pillow":
         return "pillow"
     jpeg_ok = info is None or (info.format == "JPEG" and info.mode in ("RGB", "L"))
@@ -114,6 +131,13 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
         When the file is corrupt or truncated or its pixels do not match its header.
     """
     path = info.path
+    if info.raw:
+        mosaic, cfa = read_mosaic(path)
+        if mosaic.shape != (info.key.height, info.key.width) or cfa != info.key.cfa:
+            msg = (f"{path}: RAW mosaic {mosaic.shape[1]}x{mosaic.shape[0]} {cfa} differs from "
+                   f"its header ({info.key.width}x{info.key.height} {info.key.cfa})")  # fmt: skip
+            raise ImageReadError(msg)
+        return to_planes(mosaic, out if out is not None and out.shape == info.shape else None)
     if decoder_name(info, prefer=prefer) == "simplejpeg":
         sj = _simplejpeg()
         try:

@@ -23,7 +23,11 @@ class CameraKey:
     width, height : int
         Stored image size in pixels.
     channels : int
-        Number of colour channels analysed (1 or 3).
+        Number of channels analysed (1 or 3; 4 for a RAW mosaic's colour planes).
+    frame : {"image", "raw"}
+        Developed images, or RAW mosaics (coordinates in the RAW visible area).
+    cfa : str
+        A RAW mosaic's 2x2 colour pattern, e.g. ``"RGGB"`` ('' for images).
     """
 
     make: str
@@ -32,11 +36,14 @@ class CameraKey:
     width: int
     height: int
     channels: int
+    frame: str = "image"
+    cfa: str = ""
 
     def label(self) -> str:
-        """Human-readable name, e.g. ``"Nikon D80 3872x2592"``."""
+        """Human-readable name, e.g. ``"Nikon D80 3872x2592"`` or ``"... RAW RGGB"``."""
         name = " ".join(p for p in (self.make, self.model, self.serial) if p) or "unknown camera"
-        return f"{name} {self.width}x{self.height}"
+        kind = f" RAW {self.cfa}" if self.frame == "raw" else ""
+        return f"{name} {self.width}x{self.height}{kind}"
 
 
 @dataclass(frozen=True)

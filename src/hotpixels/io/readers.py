@@ -10,13 +10,15 @@ from PIL import Image, UnidentifiedImageError
 
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, FrameInfo, camera_identity, capture_time
+from hotpixels.io.raw import RAW_SUFFIXES
 
-#: File name endings that ``find`` and ``fix`` pick up when given a folder.
+#: File name endings that ``find`` and ``fix`` pick up when given a folder (with
+#: :data:`hotpixels.io.raw.RAW_SUFFIXES`).
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff"})
 
 
 def iter_image_files(folder: Path):
-    """Image files below ``folder`` (recursive, sorted), hidden names excluded.
+    """Image and RAW files below ``folder`` (recursive, sorted), hidden names excluded.
 
     Yields
     ------
@@ -25,9 +27,12 @@ def iter_image_files(folder: Path):
     """
     for f in sorted(Path(folder).rglob("*")):
         rel = f.relative_to(folder)
-        if (f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+        if (f.is_file() and f.suffix.lower() in _SUFFIXES
                 and not any(part.startswith(".") for part in rel.parts)):  # fmt: skip
             yield f, rel
+
+
+_SUFFIXES = IMAGE_SUFFIXES | RAW_SUFFIXES
 
 
 @dataclass

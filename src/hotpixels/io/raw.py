@@ -1,0 +1,272 @@
+"""Camera RAW files through rawpy (LibRaw): header, mosaic, DNG writing.
+
+A RAW frame is the sensor's mosaic in the *visible* area (``raw_image_visible``), one
+value per photosite. For the statistics it is split into the four positions of its 2x2
+colour filter tile (:func:`hotpixels.mosaic.to_planes`), so that the 8 neighbours of a
+photosite in its plane are the same-colour photosites two steps away in the mosaic.
+Mosaics whose pattern does not repeat every 2x2 photosites (Fujifilm X-Trans, 6x6) and
+sensors without a colour filter mosaic (Foveon, linear DNG) are refused with a message.
+
+rawpy is the ``raw`` extra and is imported only when a RAW file is met; tifffile (also
+in ``raw``) reads the camera's Make and Model from TIFF-based RAW formats (DNG, CR2, NEF,
+ARW, ORF, RW2, PEF, ...) and writes the simulator's DNG files.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import io
+from pathlib import Path
+
+import numpy as np
+
+from hotpixels.errors import ImageReadError, MissingDependencyError, ParameterError
+
+__all__ = ["RAW_SUFFIXES", "is_raw", "raw_header", "read_mosaic", "write_dng"]
+
+#: File name endings read as camera RAW.
+RAW_SUFFIXES = frozenset({
+    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
+    ".raf", ".pef", ".ptx", ".srw", ".3fr", ".fff", ".erf", ".kdc", ".dcr", ".mos", ".mrw",
+    ".rwl", ".iiq", ".x3f", ".raw",
+})  # fmt: skip
+
+_MAKE, _MODEL, _EXIF_IFD, _BODY_SERIAL, _DNG_SERIAL = 271, 272, 34665, 42033, 50735
+
+
+def is_raw(path: str | Path) -> bool:
+    """Whether a file is read as camera RAW (by its name ending)."""
+    return Path(path).suffix.lower() in RAW_SUFFIXES
+
+
+def _module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        msg = f'reading camera RAW files needs {name}: pip install "hotpixels[raw]"'
+        raise MissingDependencyError(msg) from err
+
+
+def _rawpy():
+    return _module("rawpy")
+
+
+def _libraw_errors(rawpy) -> tuple[type[BaseException], ...]:
+    return (rawpy.LibRawError, OSError, ValueError)
+
+
+def _cfa_of(raw, path: Path) -> str:
+    """The 2x2 colour pattern as letters in reading order, e.g. ``"RGGB"``."""
+    pattern = raw.raw_pattern
+    desc = raw.color_desc.decode("ascii", "replace")
+    if pattern is None:
+        msg = f"{path}: not a colour filter mosaic (no CFA pattern); this RAW cannot be analysed"
+        raise ImageReadError(msg)
+    pattern = np.asarray(pattern)
+    if pattern.shape != (2, 2):
+        name = "X-Trans (6x6)" if pattern.shape == (6, 6) else f"{pattern.shape[0]}x{pattern.shape[1]}"
+        msg = (f"{path}: {name} colour filter pattern; only 2x2 Bayer mosaics (RGGB, BGGR, "
+               "GRBG, GBRG) are supported")  # fmt: skip
+        raise ImageReadError(msg)
+    letters = "".join(desc[int(i)] if int(i) < len(desc) else "?" for i in pattern.ravel())
+    # LibRaw names the second green G too (colour index 3 in "RGBG").
+    if sorted(letters) != ["B", "G", "G", "R"]:
+        msg = f"{path}: colour filter pattern {letters!r} is not a Bayer RGB mosaic"
+        raise ImageReadError(msg)
+    return letters
+
+
+def _tiff_identity(path: Path) -> tuple[str, str, str]:
+    """Make, Model and serial from a TIFF-based RAW's first IFD ('' when unknown)."""
+    try:
+        tifffile = importlib.import_module("tifffile")
+        with tifffile.TiffFile(path) as tif:
+            tags = tif.pages[0].tags
+            exif = tags.get(_EXIF_IFD)
+            exif = exif.value if exif is not None and isinstance(exif.value, dict) else {}
+
+            def text(tag) -> str:
+                return str(tag.value).strip("\x00 ") if tag is not None else ""
+
+            serial = text(tags.get(_DNG_SERIAL)) or str(exif.get("BodySerialNumber", "")).strip()
+            return text(tags.get(_MAKE)), text(tags.get(_MODEL)), serial
+    except Exception:
+        return "", "", ""
+
+
+def raw_header(path: str | Path) -> dict:
+    """Read a RAW file's header (no unpacking of the mosaic).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    dict
+        ``make, model, serial, width, height`` (visible area), ``cfa`` (e.g. "RGGB"),
+        ``black``, ``white`` (levels) and ``taken`` (datetime or None).
+
+    Raises
+    ------
+    ImageReadError
+        One line naming the file, when LibRaw cannot read it or its mosaic is not a
+        2x2 Bayer pattern.
+    MissingDependencyError
+        When rawpy is not installed.
+    """
+    rawpy, path = _rawpy(), Path(path)
+    raw = rawpy.RawPy()
+    try:
+        raw.open_file(str(path))
+        sizes = raw.sizes
+        cfa = _cfa_of(raw, path)
+        black = int(min(raw.black_level_per_channel))
+        white = int(raw.white_level)
+        stamp = raw.other.timestamp
+    except _libraw_errors(rawpy) as err:
+        msg = f"{path}: not a readable camera RAW file ({_reason(err)})"
+        raise ImageReadError(msg) from err
+    finally:
+        raw.close()
+    taken = stamp if isinstance(stamp, _dt.datetime) and stamp.year > 1970 else None
+    make, model, serial = _tiff_identity(path)
+    return {"make": make, "model": model, "serial": serial, "width": int(sizes.width),
+            "height": int(sizes.height), "cfa": cfa, "black": black, "white": white,
+            "taken": taken}  # fmt: skip
+
+
+def _reason(err: BaseException) -> str:
+    text = err.args[0] if err.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    return str(text).rstrip(".") or type(err).__name__
+
+
+def read_mosaic(path: str | Path) -> tuple[np.ndarray, str]:
+    """Unpack a RAW file's visible mosaic.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    mosaic : (H, W) ndarray of uint16
+        Photosite values as stored (black level not subtracted).
+    cfa : str
+        The 2x2 pattern, e.g. ``"RGGB"``.
+
+    Raises
+    ------
+    ImageReadError
+        When the file is corrupt or truncated, or not a 2x2 Bayer mosaic.
+    """
+    rawpy, path = _rawpy(), Path(path)
+    try:
+        with rawpy.imread(str(path)) as raw:
+            cfa = _cfa_of(raw, path)
+            mosaic = np.array(raw.raw_image_visible, dtype=np.uint16, copy=True)
+    except _libraw_errors(rawpy) as err:
+        msg = f"{path}: corrupt or truncated RAW file ({_reason(err)})"
+        raise ImageReadError(msg) from err
+    return mosaic, cfa
+
+
+def develop(path: str | Path, mosaic: np.ndarray | None = None) -> np.ndarray:
+    """Develop a RAW file with LibRaw defaults (camera white balance), 16-bit sRGB.
+
+    Parameters
+    ----------
+    path : str or Path
+    mosaic : (H, W) ndarray, optional
+        Replacement for the visible mosaic (e.g. repaired), of the file's visible size.
+
+    Returns
+    -------
+    (H', W', 3) ndarray of uint16
+    """
+    rawpy, path = _rawpy(), Path(path)
+    try:
+        with rawpy.imread(str(path)) as raw:
+            if mosaic is not None:
+                raw.raw_image_visible[...] = mosaic
+            return raw.postprocess(use_camera_wb=True, output_bps=16)
+    except _libraw_errors(rawpy) as err:
+        msg = f"{path}: corrupt or truncated RAW file ({_reason(err)})"
+        raise ImageReadError(msg) from err
+
+
+_CFA_CODES = {"R": 0, "G": 1, "B": 2}
+#: XYZ (D65) to linear sRGB: a camera whose channels are linear sRGB.
+_XYZ_TO_LINEAR_SRGB = (3.2406, -1.5372, -0.4986, -0.9689, 1.8758, 0.0415, 0.0557, -0.2040, 1.0570)
+
+
+def _rationals(values) -> tuple[int, ...]:
+    return tuple(v for x in values for v in (round(x * 10000), 10000))
+
+
+def write_dng(
+    path: str | Path,
+    mosaic: np.ndarray,
+    *,
+    cfa: str = "RGGB",
+    black: int = 0,
+    white: int = 4095,
+    make: str = "",
+    model: str = "",
+    serial: str = "",
+    taken: _dt.datetime | None = None,
+    neutral: tuple[float, float, float] = (1.0, 1.0, 1.0),
+) -> None:
+    """Write a Bayer mosaic as a minimal, uncompressed DNG that LibRaw reads.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file (written atomically).
+    mosaic : (H, W) ndarray of uint16
+    cfa : str
+        The 2x2 pattern in reading order (RGGB, BGGR, GRBG or GBRG).
+    black, white : int
+        Black and white levels.
+    make, model, serial : str
+        Camera identity (IFD0 Make, Model; DNG UniqueCameraModel, CameraSerialNumber).
+    taken : datetime, optional
+        Capture time (DateTime and DateTimeOriginal).
+    neutral : (float, float, float)
+        AsShotNeutral: the camera's response to white (for developing).
+    """
+    from hotpixels.io.writers import atomic_write_bytes
+
+    tifffile = _module("tifffile")
+    mosaic = np.ascontiguousarray(mosaic, dtype=np.uint16)
+    if mosaic.ndim != 2 or sorted(cfa) != ["B", "G", "G", "R"] or len(cfa) != 4:
+        msg = f"write_dng needs an (H, W) mosaic and a Bayer pattern, got {mosaic.shape} {cfa!r}"
+        raise ParameterError(msg)
+    stamp = taken.strftime("%Y:%m:%d %H:%M:%S") if taken else None
+    tags = [
+        (33421, "H", 2, (2, 2), True),  # CFARepeatPatternDim
+        (33422, "B", 4, bytes(_CFA_CODES[c] for c in cfa), True),  # CFAPattern
+        (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
+        (50707, "B", 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
+        (50708, "s", 0, f"{make} {model}".strip() or "hotpixels", True),  # UniqueCameraModel
+        (50710, "B", 3, (0, 1, 2), True),  # CFAPlaneColor
+        (50711, "H", 1, 1, True),  # CFALayout: rectangular
+        (50714, "H", 1, int(black), True),  # BlackLevel
+        (50717, "H", 1, int(white), True),  # WhiteLevel
+        (50721, "2i", 9, _rationals(_XYZ_TO_LINEAR_SRGB), True),  # ColorMatrix1
+        (50778, "H", 1, 21, True),  # CalibrationIlluminant1: D65
+        (50728, "2I", 3, _rationals(neutral), True),  # AsShotNeutral
+        (271, "s", 0, make or "hotpixels", True),
+        (272, "s", 0, model or "simulated", True),
+    ]
+    if serial:
+        tags.append((50735, "s", 0, serial, True))
+    if stamp:
+        tags.append((36867, "s", 0, stamp, True))
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, mosaic, photometric=32803, extratags=tags, metadata=None,
+                     subfiletype=0, software=False, datetime=stamp)  # fmt: skip
+    atomic_write_bytes(path, buf.getvalue())
