@@ -17,7 +17,7 @@ from PIL import Image
 
 from hotpixels.errors import ParameterError
 
-__all__ = ["correct_image", "correct_pixels", "repaired_values"]
+__all__ = ["correct_image", "correct_pixels", "repair_mosaic", "repair_raw", "repaired_values"]
 
 _DIAG = 1.0 / np.sqrt(2.0)
 _OFFSETS = [(dy, dx, _DIAG if dy and dx else 1.0)
@@ -196,3 +196,99 @@ def _correct_palette(image: Image.Image, pixels: list[tuple[int, int]]) -> Image
     out.putpalette(flat)
     out.info = dict(image.info)
     return out
+
+
+def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
+                  in_place: bool = False) -> np.ndarray:  # fmt: skip
+    """Repair photosites of a 2x2 colour filter mosaic from their same-colour neighbours.
+
+    Each photosite becomes the weighted mean of the 8 photosites of its own colour filter
+    position two steps away (orthogonal 1, diagonal 1/sqrt 2), skipping those outside
+    the mosaic and those that are themselves to be repaired, exactly as
+    :func:`correct_pixels` does on one colour plane. Works for any 2x2 pattern (RGGB,
+    BGGR, GRBG, GBRG); nothing else changes.
+
+    Parameters
+    ----------
+    mosaic : (H, W) ndarray
+        RAW photosite values (e.g. rawpy's ``raw_image_visible``).
+    pixels : iterable of (x, y)
+        Photosites to repair, in the mosaic's frame.
+    in_place : bool
+        Write into ``mosaic`` (e.g. a rawpy image before ``postprocess``) instead of a copy.
+
+    Returns
+    -------
+    ndarray
+        The repaired mosaic (``mosaic`` itself when ``in_place``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.full((6, 6), 100, np.uint16); m[2, 3] = 4095; m[2, 2] = 50
+    >>> out = repair_mosaic(m, [(3, 2)])
+    >>> int(out[2, 3]), int(out[2, 2])
+    (100, 50)
+    """
+    arr = np.asarray(mosaic)
+    if arr.ndim != 2:
+        msg = f"mosaic must be (H, W), got shape {arr.shape}"
+        raise ParameterError(msg)
+    h, w = arr.shape
+    lattices: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for x, y in _mask_points(pixels, (h, w)):
+        lattices.setdefault((y % 2, x % 2), []).append((x // 2, y // 2))
+    out = arr if in_place else arr.copy()
+    for (dy, dx), points in lattices.items():
+        plane = arr[dy::2, dx::2]
+        ys, xs, values = repaired_values(plane[..., None], points)
+        if np.issubdtype(out.dtype, np.integer):
+            info = np.iinfo(out.dtype)
+            values = np.clip(np.rint(values), info.min, info.max)
+        out[dy::2, dx::2][ys, xs] = values[:, 0].astype(out.dtype)
+    return out
+
+
+def _mask_points(pixels: Iterable[tuple[int, int]], shape: tuple[int, int]):
+    """The distinct ``(x, y)`` of ``pixels``, checked to lie inside ``shape``."""
+    ys, xs = np.nonzero(_mask_of(shape, pixels))
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
+
+
+def repair_raw(raw, dmap) -> int:
+    """Repair a rawpy image's mosaic in place from a RAW-frame defect map.
+
+    Call it after ``rawpy.imread`` and before ``postprocess``.
+
+    Parameters
+    ----------
+    raw : rawpy.RawPy
+        An opened RAW file (its ``raw_image_visible`` is changed).
+    dmap : DefectMap
+        A map in the RAW frame (from ``hotpixels find`` on RAW files, or imported) of
+        the visible area's size.
+
+    Returns
+    -------
+    int
+        Number of photosites repaired.
+
+    Examples
+    --------
+    >>> import rawpy  # doctest: +SKIP
+    >>> from hotpixels import DefectMap  # doctest: +SKIP
+    >>> with rawpy.imread("IMG_0001.DNG") as raw:  # doctest: +SKIP
+    ...     repair_raw(raw, DefectMap.load("raw-map.json"))
+    ...     rgb = raw.postprocess()
+    """
+    mosaic = raw.raw_image_visible
+    if getattr(dmap, "frame", "image") != "raw":
+        msg = "this map is in the image frame (found from developed photos); RAW repair needs a RAW-frame map"
+        raise ParameterError(msg)
+    if mosaic.shape != (dmap.height, dmap.width):
+        msg = (f"the map is for a {dmap.width}x{dmap.height} mosaic, this RAW's visible area is "
+               f"{mosaic.shape[1]}x{mosaic.shape[0]}")  # fmt: skip
+        raise ParameterError(msg)
+    pixels = dmap.repair_pixels()
+    repair_mosaic(mosaic, pixels, in_place=True)
+    return len(pixels)

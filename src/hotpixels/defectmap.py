@@ -34,7 +34,8 @@ __all__ = ["KINDS", "Defect", "DefectMap"]
 
 FORMAT_NAME = "hotpixels-defect-map"
 FORMAT_VERSION = 1
-KINDS = ("hot", "warm", "stuck", "dead")
+#: Defect kinds; ``unknown`` only for defects imported from lists that carry no kind.
+KINDS = ("hot", "warm", "stuck", "dead", "unknown")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Defect:
     members: list[tuple[int, int]] = field(default_factory=list)
     mean: float | None = None
     excess: float | None = None
+    first_seen: _dt.datetime | None = None
 
     def pixels(self) -> list[tuple[int, int]]:
         """Every ``(x, y)`` to repair: the centre and its members."""
@@ -214,6 +216,10 @@ class _Camera:
 def _defect_dict(d: Defect) -> dict:
     out = asdict(d)
     out["members"] = [list(p) for p in d.members]
+    if d.first_seen is None:
+        del out["first_seen"]
+    else:
+        out["first_seen"] = d.first_seen.isoformat()
     return out
 
 
@@ -233,6 +239,7 @@ def _defect_from(doc: dict) -> Defect:
         members=[(int(x), int(y)) for x, y in doc.get("members", [])],
         mean=doc.get("mean"),
         excess=doc.get("excess"),
+        first_seen=_parse_time(doc.get("first_seen")),
     )
 
 

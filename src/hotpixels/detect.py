@@ -455,7 +455,8 @@ def _make_defect(ev, names, score_px, dominant, y, x, centres) -> Defect:
     )
 
 
-def variance_ranking(acc: Accumulator, n: int = 10) -> list[tuple[int, int, str, float]]:
+def variance_ranking(acc: Accumulator, n: int = 10, *, cfa: str | None = None
+                     ) -> list[tuple[int, int, str, float]]:  # fmt: skip
     """The original script's rule: the ``n`` subpixels with the lowest temporal variance.
 
     Parameters
@@ -464,6 +465,9 @@ def variance_ranking(acc: Accumulator, n: int = 10) -> list[tuple[int, int, str,
         Statistics of one camera group.
     n : int
         How many to return.
+    cfa : str, optional
+        The accumulator holds a RAW mosaic's colour planes of this pattern: positions
+        are photosites of the mosaic.
 
     Returns
     -------
@@ -481,4 +485,6 @@ def variance_ranking(acc: Accumulator, n: int = 10) -> list[tuple[int, int, str,
         best += [(float(var[i]), int(y) + rows.start, int(x), int(ch), 0)
                  for i, y, x, ch in zip(idx, ys, xs, cs, strict=True)]  # fmt: skip
     best.sort(key=lambda t: (t[0], (t[1] * w + t[2]) * c + t[3]))
+    if cfa:
+        return [(*photosite(y, x, ch), cfa[ch], var) for var, y, x, ch, _ in best[:n]]
     return [(x, y, names[ch], var) for var, y, x, ch, _ in best[:n]]

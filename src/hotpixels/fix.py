@@ -9,6 +9,11 @@ comment; the note says which happened. PNG and TIFF are lossless, so only the re
 pixels change; their ICC profile, EXIF and text are kept. Inputs are never modified: an
 output is written to a temporary file beside its target and renamed, and an existing
 output is refused unless ``overwrite``.
+
+A RAW file is never rewritten: its mosaic is repaired from same-colour photosites
+(:func:`hotpixels.correct.repair_mosaic`) and developed by LibRaw into a 16-bit TIFF
+(``c_NAME.tif``). A map applies to files of its own frame: a RAW-frame map to RAW
+files, an image map to developed photos; in a folder the others are skipped and listed.
 """
 
 from __future__ import annotations
@@ -19,16 +24,17 @@ from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from hotpixels.correct import correct_image
+from hotpixels.correct import correct_image, repair_mosaic
 from hotpixels.defectmap import DefectMap
 from hotpixels.errors import HotPixelsError, ImageWriteError, ParameterError
 from hotpixels.io.metadata import estimate_jpeg_quality, jpeg_subsampling
+from hotpixels.io.raw import develop, is_raw, read_mosaic, write_tiff16
 from hotpixels.io.readers import iter_image_files, open_image
 from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
 from hotpixels.jpegblocks import LocalRepairUnsupported, decoded_pixels, repair_jpeg_blocks
 from hotpixels.orient import locate
 
-__all__ = ["FixResult", "fix_files", "fix_image_file", "output_path"]
+__all__ = ["FixResult", "fix_files", "fix_image_file", "fix_raw_file", "output_path"]
 
 
 @dataclass
@@ -37,6 +43,7 @@ class FixResult:
 
     written: list[tuple[Path, Path, int, str]] = field(default_factory=list)
     failures: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def output_path(src: Path, *, out_dir: Path | None = None, prefix: str = "c_",
@@ -47,9 +54,13 @@ def output_path(src: Path, *, out_dir: Path | None = None, prefix: str = "c_",
     prefix on the file name, not on the folder); with ``out_dir``, the same name (and
     sub-folder ``relative``) inside ``out_dir``.
     """
+    name = Path(src.name)
+    if is_raw(src):  # RAW files are developed to TIFF
+        name = name.with_suffix(".tif")
+        relative = relative.with_suffix(".tif") if relative is not None else None
     if out_dir is None:
-        return src.with_name(prefix + src.name)
-    return Path(out_dir) / (relative if relative is not None else Path(src.name))
+        return src.with_name(prefix + name.name)
+    return Path(out_dir) / (relative if relative is not None else name)
 
 
 def _save_kwargs(src: Image.Image) -> tuple[dict, str]:
@@ -156,6 +167,54 @@ def fix_image_file(
     return "; ".join(filter(None, [note, turned]))
 
 
+def fix_raw_file(
+    src: str | Path,
+    dst: str | Path,
+    pixels: Iterable[tuple[int, int]],
+    *,
+    overwrite: bool = False,
+    expect_size: tuple[int, int] | None = None,
+) -> str:
+    """Repair photosites of a RAW file and write it developed, as a 16-bit TIFF.
+
+    Parameters
+    ----------
+    src : str or Path
+        The RAW file (read only).
+    dst : str or Path
+        The TIFF to write.
+    pixels : iterable of (x, y)
+        Photosites in the RAW frame (the visible area).
+    overwrite : bool
+        Replace an existing ``dst``.
+    expect_size : (width, height), optional
+        The map's mosaic size; a RAW of another size is refused.
+
+    Returns
+    -------
+    str
+        A note on how the file was written.
+    """
+    src, dst = Path(src), Path(dst)
+    if dst.exists() and not overwrite:
+        msg = f"{dst}: output exists; use --overwrite or another --out-dir"
+        raise ImageWriteError(msg)
+    mosaic, cfa = read_mosaic(src)
+    h, w = mosaic.shape
+    if expect_size is not None and (w, h) != tuple(expect_size):
+        msg = (f"{src}: RAW visible area {w}x{h} differs from the map's "
+               f"{expect_size[0]}x{expect_size[1]}; use a map of this camera")  # fmt: skip
+        raise ParameterError(msg)
+    try:
+        repair_mosaic(mosaic, pixels, in_place=True)
+    except ParameterError as err:
+        msg = f"{src}: {err}"
+        raise ParameterError(msg) from err
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    write_tiff16(dst, develop(src, mosaic), overwrite=overwrite)
+    return f"RAW ({cfa}) repaired and developed to a 16-bit TIFF; the RAW file is unchanged"
+
+
 def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
     """(file, path relative to its given root, found in a folder) for files and folders."""
     out = []
@@ -165,6 +224,17 @@ def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
         else:
             out.append((p, Path(p.name), False))
     return out
+
+
+def _frame_mismatch(dmap: DefectMap, src: Path) -> str:
+    """Why the map does not apply to ``src`` ('' when it does)."""
+    if dmap.frame == "raw" and not is_raw(src):
+        return (f"{src}: the map is in the RAW frame (for RAW files); repair developed photos "
+                "with a map found from such photos")  # fmt: skip
+    if dmap.frame != "raw" and is_raw(src):
+        return (f"{src}: a RAW file needs a RAW-frame map (hotpixels find on RAW files); this "
+                "map is for developed photos")  # fmt: skip
+    return ""
 
 
 def fix_files(
@@ -209,12 +279,22 @@ def fix_files(
         if in_folder and src.name.startswith(prefix):
             continue
         dst = output_path(src, out_dir=out_dir, prefix=prefix, relative=rel)
+        mismatch = _frame_mismatch(dmap, src)
+        if mismatch and in_folder:
+            result.skipped.append((src, mismatch))
+            continue
         try:
             if not src.exists():
                 msg = f"{src}: no such file or folder"
                 raise ParameterError(msg)
-            note = fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
-                                  expect_size=(dmap.width, dmap.height))  # fmt: skip
+            if mismatch:
+                raise ParameterError(mismatch)
+            size = (dmap.width, dmap.height)
+            if is_raw(src):
+                note = fix_raw_file(src, dst, pixels, overwrite=overwrite, expect_size=size)
+            else:
+                note = fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
+                                      expect_size=size)  # fmt: skip
         except HotPixelsError as err:
             result.failures.append((src, str(err)))
             if progress:

@@ -7,8 +7,10 @@ import click
 from hotpixels import __version__
 from hotpixels.cli.demo import demo_cmd
 from hotpixels.cli.evaluate import evaluate_cmd
+from hotpixels.cli.export import export_cmd
 from hotpixels.cli.find import find_cmd
 from hotpixels.cli.fix import fix_cmd
+from hotpixels.cli.import_ import import_cmd
 from hotpixels.cli.simulate import simulate_cmd
 
 
@@ -23,10 +25,12 @@ def cli() -> None:
       hotpixels find ~/Pictures -o map.json  find the defects of your camera
       hotpixels fix --map map.json ~/Pictures/2024 --out-dir fixed
       hotpixels fix photo.jpg 1500,1271      repair one pixel, write c_photo.jpg
+      hotpixels find raws/ -o raw.json && hotpixels export raw.json -f dcraw
+                                             a list for dcraw, LibRaw, rawpy
     """
 
 
-for _cmd in (find_cmd, fix_cmd, simulate_cmd, evaluate_cmd, demo_cmd):
+for _cmd in (find_cmd, fix_cmd, export_cmd, import_cmd, simulate_cmd, evaluate_cmd, demo_cmd):
     cli.add_command(_cmd)
 
 

@@ -42,6 +42,17 @@ def _group_path(base: Path, index: int, label: str) -> Path:
     return base.with_name(f"{base.stem}-{slug}{base.suffix}")
 
 
+def _say_mixed(maps, quiet: bool) -> None:
+    """Say when RAW files and developed photos of one camera were kept apart."""
+    kinds: dict[tuple[str, str, str], set[str]] = {}
+    for group, _, _ in maps:
+        kinds.setdefault((group.key.make, group.key.model, group.key.serial), set()).add(
+            group.key.frame)
+    if not quiet and any(len(v) > 1 for v in kinds.values()):
+        echo_err("RAW files and developed photos of one camera are two groups with two maps: "
+                 "the RAW map is in the sensor's RAW frame, the other in the photos' frame.")
+
+
 @click.command("find")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("defect-map.json"),
@@ -69,9 +80,12 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
              quiet):  # fmt: skip
     """Find the defective pixels of a camera from many of its photos.
 
-    PATHS are photos and folders (searched recursively for .jpg, .png, .tif). Use
-    photos of different scenes; 20 or more is good, 5 is the least. Photos of another
-    camera or size form another group, with its own map.
+    PATHS are photos and folders (searched recursively for .jpg, .png, .tif and
+    camera RAW files: .dng, .cr2, .nef, .arw, ...). Use photos of different scenes; 20
+    or more is good, 5 is the least. Photos of another camera or size form another
+    group, with its own map. RAW files are analysed on the sensor's mosaic and form
+    their own group, whose map is in the RAW frame (for raw developers: hotpixels
+    export); reading them needs pip install "hotpixels[raw]".
 
     \b
     Examples:
@@ -79,6 +93,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
       hotpixels find a.jpg b.jpg c.jpg d.jpg e.jpg --top 5
       hotpixels find photos/ --rank variance     # compare with the lowest-variance rule
       hotpixels find /archive/2019 -j 4          # four worker processes
+      hotpixels find raws/ -o d750-raw.json      # RAW files: a map in the RAW frame
     """
 
     def body() -> int:
@@ -123,8 +138,10 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
             if rank == "variance":
                 n = top or 10
                 click.echo(f"Lowest temporal variance (the original script's rule), {n}:")
-                for x, y, ch, var in variance_ranking(group.acc, n):
+                cfa = group.key.cfa if group.key.frame == "raw" else None
+                for x, y, ch, var in variance_ranking(group.acc, n, cfa=cfa):
                     click.echo(f"{x:>6} {y:>6}  {ch:<3} variance {var:.2f}")
+        _say_mixed(maps, quiet)
         if as_json:
             click.echo(json.dumps(docs if len(docs) != 1 else docs[0], indent=1))
         print_failures(result.failures)

@@ -19,7 +19,8 @@ from hotpixels.cli._common import (
     verbose_option,
 )
 from hotpixels.defectmap import DefectMap
-from hotpixels.fix import _expand, fix_files, fix_image_file, output_path
+from hotpixels.fix import _expand, fix_files, fix_image_file, fix_raw_file, output_path
+from hotpixels.io.raw import is_raw
 
 _XY = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
 
@@ -59,12 +60,18 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
     re-encoded at their own quality, and the output line says so. PNG and TIFF change
     only in the repaired pixels.
 
+    RAW files (with a map found from RAW files, or X,Y photosites) are never
+    rewritten: the mosaic is repaired from same-colour photosites and developed by
+    LibRaw (camera white balance) into a 16-bit TIFF, c_NAME.tif. For your own raw
+    developer, export the map instead (hotpixels export -f dcraw|rawtherapee).
+
     \b
     Examples:
       hotpixels fix photo.jpg 1500,1271              # writes c_photo.jpg
       hotpixels fix photo.png 10,20 11,20 --out-dir fixed
       hotpixels fix --map map.json ~/Pictures/2024 --out-dir ~/Pictures/fixed
       hotpixels fix photo.jpg 1500,1271 --reencode   # the whole JPEG re-encoded
+      hotpixels fix --map raw-map.json IMG_0001.DNG  # writes c_IMG_0001.tif
     """
 
     def body() -> int:
@@ -76,7 +83,10 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
             dst = output_path(photo, out_dir=out_dir)
             if out_dir is not None:
                 out_dir.mkdir(parents=True, exist_ok=True)
-            note = fix_image_file(photo, dst, pixels, overwrite=overwrite, reencode=reencode)
+            if is_raw(photo):
+                note = fix_raw_file(photo, dst, pixels, overwrite=overwrite)
+            else:
+                note = fix_image_file(photo, dst, pixels, overwrite=overwrite, reencode=reencode)
             if not quiet:
                 click.echo(f"{photo} -> {dst}: {len(pixels)} pixel(s) repaired; {note}")
             return EXIT_OK
@@ -92,6 +102,10 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
         if not quiet:
             for src, dst, n, note in result.written:
                 click.echo(f"{src} -> {dst}: {n} pixel(s); {note}")
+            if result.skipped:
+                kind = "RAW files" if dmap.frame != "raw" else "developed photos"
+                echo_err(f"skipped {len(result.skipped)} {kind} in the folders: this map is in "
+                         f"the {dmap.frame} frame and does not apply to them")  # fmt: skip
             echo_err(f"repaired {len(result.written)} file(s) in {elapsed:.1f} s, "
                      f"{len(result.failures)} failed")  # fmt: skip
         print_failures(result.failures)

@@ -23,7 +23,8 @@ import numpy as np
 
 from hotpixels.errors import ImageReadError, MissingDependencyError, ParameterError
 
-__all__ = ["RAW_SUFFIXES", "is_raw", "raw_header", "read_mosaic", "write_dng"]
+__all__ = ["RAW_SUFFIXES", "develop", "is_raw", "raw_header", "read_mosaic", "write_dng",
+           "write_tiff16"]
 
 #: File name endings read as camera RAW.
 RAW_SUFFIXES = frozenset({
@@ -174,7 +175,7 @@ def read_mosaic(path: str | Path) -> tuple[np.ndarray, str]:
     return mosaic, cfa
 
 
-def develop(path: str | Path, mosaic: np.ndarray | None = None) -> np.ndarray:
+def develop(path: str | Path, mosaic: np.ndarray | None = None, **params) -> np.ndarray:
     """Develop a RAW file with LibRaw defaults (camera white balance), 16-bit sRGB.
 
     Parameters
@@ -182,6 +183,8 @@ def develop(path: str | Path, mosaic: np.ndarray | None = None) -> np.ndarray:
     path : str or Path
     mosaic : (H, W) ndarray, optional
         Replacement for the visible mosaic (e.g. repaired), of the file's visible size.
+    **params
+        More ``rawpy.Params`` (e.g. ``no_auto_bright=True``, ``bad_pixels_path=...``).
 
     Returns
     -------
@@ -192,10 +195,21 @@ def develop(path: str | Path, mosaic: np.ndarray | None = None) -> np.ndarray:
         with rawpy.imread(str(path)) as raw:
             if mosaic is not None:
                 raw.raw_image_visible[...] = mosaic
-            return raw.postprocess(use_camera_wb=True, output_bps=16)
+            return raw.postprocess(**{"use_camera_wb": True, "output_bps": 16, **params})
     except _libraw_errors(rawpy) as err:
         msg = f"{path}: corrupt or truncated RAW file ({_reason(err)})"
         raise ImageReadError(msg) from err
+
+
+def write_tiff16(path: str | Path, rgb: np.ndarray, *, overwrite: bool = False) -> None:
+    """Write a 16-bit RGB image as a TIFF (deflate-compressed), atomically."""
+    from hotpixels.io.writers import atomic_write_bytes
+
+    tifffile = _module("tifffile")
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, np.ascontiguousarray(rgb, dtype=np.uint16), photometric="rgb",
+                     compression="zlib", metadata=None, software="hotpixels")  # fmt: skip
+    atomic_write_bytes(path, buf.getvalue(), overwrite=overwrite)
 
 
 _CFA_CODES = {"R": 0, "G": 1, "B": 2}

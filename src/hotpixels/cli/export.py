@@ -1,0 +1,60 @@
+"""``hotpixels export``: write a defect map in another tool's format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hotpixels.cli._common import EXIT_OK, fail, quiet_option, run_guarded
+from hotpixels.defectmap import DefectMap
+from hotpixels.formats import export_text, rawtherapee_name
+from hotpixels.io.writers import atomic_write_bytes
+
+
+def default_output(map_path: Path, dmap: DefectMap, fmt: str) -> Path:
+    """Where an export goes without ``-o``: beside the map (RawTherapee: its own name)."""
+    if fmt == "rawtherapee":
+        return map_path.with_name(rawtherapee_name(dmap))
+    return map_path.with_name(f"{map_path.stem}.{ {'dcraw': 'dcraw.txt'}.get(fmt, fmt) }")
+
+
+@click.command("export")
+@click.argument("map_path", metavar="MAP", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["dcraw", "rawtherapee", "csv", "json"]),
+              required=True, help="Format to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write ('-' for stdout). Default: beside MAP; for RawTherapee "
+                   "'<Make> <Model>[ <Serial>].badpixels'.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@quiet_option
+def export_cmd(map_path, fmt, output, overwrite, quiet):
+    """Write a defect map as a dcraw/LibRaw/rawpy list, a RawTherapee list or CSV.
+
+    dcraw and RawTherapee lists are in the sensor's RAW frame, so they need a map found
+    from RAW files. dcraw lines are 'col row time' (time 0: always bad, else the first
+    date the defect was seen); RawTherapee lines are 'x y'.
+
+    \b
+    Examples:
+      hotpixels export raw-map.json -f dcraw -o badpixels.txt
+      dcraw -P badpixels.txt photo.NEF                # or rawpy: bad_pixels_path=
+      hotpixels export raw-map.json -f rawtherapee    # writes "<Make> <Model>.badpixels"
+      hotpixels export map.json -f csv -o -           # to the terminal
+    """
+
+    def body() -> int:
+        dmap = DefectMap.load(map_path)
+        text = export_text(dmap, fmt)
+        if output is not None and str(output) == "-":
+            click.echo(text, nl=False)
+            return EXIT_OK
+        target = output or default_output(map_path, dmap, fmt)
+        if target.exists() and not overwrite:
+            fail(f"{target}: exists; use --overwrite or another -o")
+        atomic_write_bytes(target, text.encode())
+        if not quiet:
+            click.echo(f"{len(dmap.defects)} defect(s) written to {target} ({fmt})")
+        return EXIT_OK
+
+    run_guarded(body)

@@ -1,0 +1,78 @@
+"""``hotpixels import``: read a dcraw, RawTherapee or CSV defect list into a map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hotpixels.cli._common import EXIT_OK, fail, quiet_option, run_guarded
+from hotpixels.formats import guess_format, import_text
+from hotpixels.io.decode import probe
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        fail(f"--size must look like 6000x4000, got {text!r}")
+    return w, h
+
+
+@click.command("import")
+@click.argument("list_path", metavar="LIST", type=click.Path(path_type=Path, dir_okay=False,
+                                                             exists=True))
+@click.option("-f", "--format", "fmt", type=click.Choice(["auto", "dcraw", "rawtherapee", "csv"]),
+              default="auto", show_default=True,
+              help="auto: .badpixels is RawTherapee, .csv is CSV, anything else dcraw.")
+@click.option("--like", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A photo or RAW file of the camera: gives size, frame, CFA and camera.")
+@click.option("--size", help="WIDTHxHEIGHT of the frame, when there is no --like file.")
+@click.option("--frame", type=click.Choice(["raw", "image"]), default=None,
+              help="Coordinate frame of a CSV list (dcraw and RawTherapee: raw).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Defect map to write (JSON).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing map.")
+@quiet_option
+def import_cmd(list_path, fmt, like, size, frame, output, overwrite, quiet):
+    """Read a defect list of another tool into a hotpixels map.
+
+    The lists do not record the sensor's size: give a photo or RAW file of the camera
+    with --like (best: it also gives the camera and colour pattern) or --size.
+
+    \b
+    Examples:
+      hotpixels import badpixels.txt --like IMG_0001.CR2 -o known.json
+      hotpixels import "NIKON D750.badpixels" --size 6032x4032 -o known.json
+      hotpixels fix --map known.json IMG_0001.CR2     # repair with the imported map
+    """
+
+    def body() -> int:
+        kind = guess_format(list_path) if fmt == "auto" else fmt
+        if kind == "json":
+            fail(f"{list_path}: already a hotpixels map")
+        if like is None and size is None:
+            fail("give --like FILE (a photo or RAW of the camera) or --size WIDTHxHEIGHT")
+        if output.exists() and not overwrite:
+            fail(f"{output}: exists; use --overwrite or another -o")
+        camera, cfa, where = ("", "", ""), "", frame or "raw"
+        if like is not None:
+            info = probe(like)
+            w, h = info.key.width, info.key.height
+            camera = (info.key.make, info.key.model, info.key.serial)
+            cfa, where = info.key.cfa, frame or info.key.frame
+        else:
+            w, h = _size(size)
+        try:
+            text = list_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            fail(f"{list_path}: cannot read ({err})")
+        dmap = import_text(text, kind, width=w, height=h, frame=where, cfa=cfa, camera=camera,
+                           source=str(list_path))  # fmt: skip
+        dmap.save(output)
+        if not quiet:
+            click.echo(f"{len(dmap.defects)} defect(s) from {list_path} ({kind}, {dmap.frame} "
+                       f"frame {w}x{h}) written to {output}")  # fmt: skip
+        return EXIT_OK
+
+    run_guarded(body)
