@@ -25,11 +25,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
+from _measure import run_measured
 
 
 def _files(data: Path) -> list[Path]:
@@ -98,48 +97,10 @@ def stage_hotpixels(data: Path, workers: int) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def _tree_memory(pid: int) -> tuple[float, float]:
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0, 0.0
-    pss = rss = 0.0
-    for p in procs:
-        try:
-            info = p.memory_full_info()
-            pss += info.pss
-            rss += info.rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return pss, rss
-
-
 def measure(stage: str, data: Path, workers: int, n: int) -> dict:
     """Run one stage in a child process; return seconds and peak memory of its tree."""
     cmd = [sys.executable, __file__, "--run", stage, "--data", str(data), "--workers", str(workers)]
-    peak = [0.0, 0.0]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd)
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            pss, rss = _tree_memory(proc.pid)
-            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
-            time.sleep(0.05)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    proc.wait()
-    seconds = time.perf_counter() - t0
-    done.set()
-    t.join()
-    if proc.returncode:
-        raise SystemExit(f"stage {stage} failed with exit code {proc.returncode}")
-    return {"seconds": seconds, "rate": n / seconds, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20}
+    return run_measured(cmd, n, stage)
 
 
 def make_data(data: Path, frames: int, size: str) -> None:

@@ -9,12 +9,13 @@ Examples
 
 __version__ = "0.1.0"
 
-from hotpixels.correct import correct_image, correct_pixels
+from hotpixels.correct import correct_image, correct_pixels, repair_mosaic, repair_raw
 from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.detect import detect_defects
 from hotpixels.errors import HotPixelsError
 from hotpixels.evaluate import evaluate
 from hotpixels.fix import fix_files
+from hotpixels.formats import export_text, import_text
 from hotpixels.scan import ScanResult, find, scan
 from hotpixels.simulate import simulate
 from hotpixels.stats import Accumulator
@@ -30,8 +31,12 @@ __all__ = [
     "correct_pixels",
     "detect_defects",
     "evaluate",
+    "export_text",
     "find",
     "fix_files",
+    "import_text",
+    "repair_mosaic",
+    "repair_raw",
     "scan",
     "simulate",
 ]

@@ -194,6 +194,29 @@ def _residual_histogram_numba(frame, step, size):  # pragma: no cover - compiled
     return hist
 
 
+@numba.njit(cache=True, nogil=True) if HAVE_NUMBA else (lambda f: f)
+def _split_planes_numba(mosaic, out):  # pragma: no cover - compiled; compared in tests
+    h2, w2, _ = out.shape
+    for y in range(h2):
+        r0, r1, o = mosaic[2 * y], mosaic[2 * y + 1], out[y]
+        for x in range(w2):
+            o[x, 0], o[x, 1] = r0[2 * x], r0[2 * x + 1]
+            o[x, 2], o[x, 3] = r1[2 * x], r1[2 * x + 1]
+
+
+def split_planes(mosaic: np.ndarray, out: np.ndarray, *, use_numba=None) -> None:
+    """``out[py, px, 2 dy + dx] = mosaic[2 py + dy, 2 px + dx]`` (one pass; numba when
+    installed, else a numpy copy)."""
+    if use_numba is None:
+        use_numba = HAVE_NUMBA
+    if use_numba and HAVE_NUMBA:
+        _split_planes_numba(mosaic, out)
+        return
+    h2, w2, _ = out.shape
+    tiles = mosaic[: 2 * h2, : 2 * w2].reshape(h2, 2, w2, 2).transpose(0, 2, 1, 3)
+    out.reshape(h2, w2, 2, 2)[...] = tiles
+
+
 #: Types of a residual and of its square, by bytes per frame sample.
 _NARROW = {1: (np.int16, np.int32), 2: (np.int32, np.int64)}
 

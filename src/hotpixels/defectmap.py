@@ -30,12 +30,14 @@ from pathlib import Path
 from hotpixels.errors import DefectMapError
 from hotpixels.io.writers import atomic_write_bytes
 
-__all__ = ["KINDS", "Defect", "DefectMap"]
+__all__ = ["KINDS", "UNKNOWN", "Defect", "DefectMap"]
 
 FORMAT_NAME = "hotpixels-defect-map"
 FORMAT_VERSION = 1
-#: Defect kinds; ``unknown`` only for defects imported from lists that carry no kind.
-KINDS = ("hot", "warm", "stuck", "dead", "unknown")
+#: Defect kinds that detection decides.
+KINDS = ("hot", "warm", "stuck", "dead")
+#: Kind of a defect imported from a list that does not say (dcraw, RawTherapee).
+UNKNOWN = "unknown"
 
 
 @dataclass
@@ -203,7 +205,9 @@ class DefectMap:
 
     def counts(self) -> dict[str, int]:
         """Number of defects of each kind."""
-        return {k: sum(d.kind == k for d in self.defects) for k in KINDS}
+        counts = {k: sum(d.kind == k for d in self.defects) for k in KINDS}
+        unknown = sum(d.kind == UNKNOWN for d in self.defects)
+        return {**counts, UNKNOWN: unknown} if unknown else counts
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ def _defect_dict(d: Defect) -> dict:
 
 def _defect_from(doc: dict) -> Defect:
     kind = doc.get("kind", "hot")
-    if kind not in KINDS:
+    if kind not in (*KINDS, UNKNOWN):
         msg = f"unknown defect kind {kind!r}"
         raise ValueError(msg)
     return Defect(

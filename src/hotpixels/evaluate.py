@@ -68,7 +68,7 @@ def load_truth(path: str | Path) -> dict:
     return doc
 
 
-def evaluate(dmap: DefectMap, truth: dict | str | Path, *, radius: int = 2) -> Evaluation:
+def evaluate(dmap: DefectMap, truth: dict | str | Path, *, radius: int | None = None) -> Evaluation:
     """Match found defects to true ones (one-to-one, nearest first, within ``radius`` px).
 
     Parameters
@@ -77,8 +77,9 @@ def evaluate(dmap: DefectMap, truth: dict | str | Path, *, radius: int = 2) -> E
         What was found.
     truth : dict or path
         ``truth.json`` of a simulation, or its parsed content.
-    radius : int
-        Largest distance (Chebyshev, in pixels) of a match.
+    radius : int, optional
+        Largest distance (Chebyshev, in pixels) of a match; default 2 for a map in the
+        image frame, 0 (the exact photosite) for a RAW-frame map.
 
     Returns
     -------
@@ -91,6 +92,8 @@ def evaluate(dmap: DefectMap, truth: dict | str | Path, *, radius: int = 2) -> E
     >>> evaluate(DefectMap(10, 10, [Defect(6, 5, "hot")]), t).f1
     1.0
     """
+    if radius is None:
+        radius = 0 if dmap.frame == "raw" else 2
     if not isinstance(truth, dict):
         truth = load_truth(truth)
     real = truth.get("defects", [])

@@ -26,7 +26,7 @@ import io
 import re
 from pathlib import Path
 
-from hotpixels.defectmap import KINDS, Defect, DefectMap, _Camera
+from hotpixels.defectmap import KINDS, UNKNOWN, Defect, DefectMap, _Camera
 from hotpixels.errors import DefectMapError
 
 __all__ = ["EXPORT_FORMATS", "export_text", "guess_format", "import_text", "rawtherapee_name"]
@@ -199,7 +199,7 @@ def _read_lines(text: str, source: str, *, dcraw: bool) -> list[Defect]:
             raise DefectMapError(msg)
         x, y = values[0] + offset, values[1] + offset
         seen = _EPOCH + _dt.timedelta(seconds=values[2]) if dcraw and values[2] > 0 else None
-        defects.append(Defect(x, y, "unknown", score=0.0, first_seen=seen))
+        defects.append(Defect(x, y, UNKNOWN, score=0.0, first_seen=seen))
     return defects
 
 
@@ -211,8 +211,8 @@ def _read_csv(text: str, source: str) -> list[Defect]:
     defects = []
     for number, row in enumerate(reader, 2):
         try:
-            kind = row.get("kind") or "unknown"
-            if kind not in KINDS:
+            kind = row.get("kind") or UNKNOWN
+            if kind not in (*KINDS, UNKNOWN):
                 raise ValueError(f"unknown kind {kind!r}")
             members = [tuple(int(v) for v in p.split(",")) for p in (row.get("members") or "").split()]
             defects.append(Defect(

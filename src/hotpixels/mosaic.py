@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hotpixels._kernels import split_planes
 from hotpixels.errors import ParameterError
 
 __all__ = ["colour_at", "photosite", "plane_of", "to_planes"]
@@ -42,10 +43,9 @@ def to_planes(mosaic: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         msg = f"a mosaic must be (H, W) with H, W >= 4, got {mosaic.shape}"
         raise ParameterError(msg)
     h2, w2 = mosaic.shape[0] // 2, mosaic.shape[1] // 2
-    tiles = mosaic[: 2 * h2, : 2 * w2].reshape(h2, 2, w2, 2).transpose(0, 2, 1, 3)
     if out is None:
         out = np.empty((h2, w2, 4), mosaic.dtype)
-    out.reshape(h2, w2, 2, 2)[...] = tiles
+    split_planes(mosaic, out)
     return out
 
 

@@ -93,9 +93,10 @@ def probe_all(
 ) -> dict[tuple[CameraKey, int], list[FileInfo]]:
     """Read every file's header and group the files (sorted) by camera and bit depth."""
     groups: dict[tuple[CameraKey, int], list[FileInfo]] = {}
+    known: dict = {}  # RAW patterns and levels, one unpack per camera
     for path in files:
         try:
-            info = probe(path)
+            info = probe(path, known)
         except HotPixelsError as err:
             failures.append((path, str(err)))
             if progress:
@@ -164,7 +165,7 @@ def scan(
             mine = [o for o in outcomes if o.info.key == key and o.info.bits == state.bits]
             acc = state.open()
             levels = [o.info.levels for o in mine if o.info.levels]
-            if levels:  # RAW: the group's lowest black and highest white level
+            if levels:  # RAW: black and white level (the first file of the camera's)
                 acc.black, acc.white = min(v[0] for v in levels), max(v[1] for v in levels)
             group = Group(key, acc)
             for o in mine:

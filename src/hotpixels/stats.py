@@ -23,7 +23,8 @@ All sums are integers, so :meth:`Accumulator.merge` is plain addition: the resul
 the same for any order of frames and any split between workers. For 8-bit frames the
 state is 14 bytes per subpixel (three uint32 sums and an int16 count; ``srr`` widens
 to uint64 once the frame count could overflow it, after 8256 frames); 16-bit frames
-use 64-bit sums. Frames are added row band by row band (:mod:`hotpixels._kernels`),
+(and RAW mosaics) keep ``s1`` in uint32 (65535 x 32767 frames fits) and use uint64 for
+``s2`` and ``srr``: 22 bytes. Frames are added row band by row band (:mod:`hotpixels._kernels`),
 so no full-size temporary is allocated per frame.
 """
 
@@ -172,8 +173,8 @@ class Accumulator:
     @staticmethod
     def layout(shape: tuple[int, ...], bits: int, capacity: int = 0) -> list[tuple[str, type]]:
         """Field names and dtypes of the state for ``capacity`` frames of ``shape``."""
-        wide = bits > 8
-        return [("s1", np.uint64 if wide else np.uint32), ("s2", np.uint64 if wide else np.uint32),
+        wide = bits > 8  # s1 <= 65535 * _MAX_FRAMES < 2**32 even for 16-bit frames
+        return [("s1", np.uint32), ("s2", np.uint64 if wide else np.uint32),
                 ("srr", _srr_dtype(bits, capacity)), ("nexc", np.int16)]  # fmt: skip
 
     @classmethod

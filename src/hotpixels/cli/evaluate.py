@@ -33,8 +33,8 @@ def format_evaluation(ev: Evaluation) -> str:
 @click.command("evaluate")
 @click.argument("map_path", metavar="MAP", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("truth", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--radius", type=click.IntRange(0), default=2, show_default=True,
-              help="Largest distance in pixels of a match.")
+@click.option("--radius", type=click.IntRange(0), default=None,
+              help="Largest distance in pixels of a match [default: 2; 0 for a RAW map].")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate_cmd(map_path, truth, radius, as_json):
     """Precision, recall and F1 of a defect MAP against a simulation's TRUTH.json.

@@ -19,9 +19,8 @@ import numpy as np
 
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
-from hotpixels.io.raw import is_raw, raw_header, read_mosaic
+from hotpixels.io.raw import is_raw, raw_header, read_planes
 from hotpixels.io.readers import corrupt_error, image_to_array, open_image
-from hotpixels.mosaic import to_planes
 
 __all__ = ["DECODERS", "FileInfo", "decode", "decoder_name", "probe"]
 
@@ -57,12 +56,16 @@ class FileInfo:
         return (self.key.height, self.key.width, self.key.channels)
 
 
-def probe(path: str | Path) -> FileInfo:
+def probe(path: str | Path, known: dict | None = None) -> FileInfo:
     """Read a file's header (no pixel decoding).
 
     Parameters
     ----------
     path : str or Path
+    known : dict, optional
+        RAW files: colour patterns and levels already read, by camera and size; filled
+        in here. A scan passes one dict, so that only the first RAW file of each camera
+        is unpacked to learn them (:func:`decode` checks every file's pattern).
 
     Returns
     -------
@@ -75,10 +78,15 @@ def probe(path: str | Path) -> FileInfo:
     """
     path = Path(path)
     if is_raw(path):
-        head = raw_header(path)
-        key = CameraKey(head["make"], head["model"], head["serial"], head["width"],
-                        head["height"], 4, "raw", head["cfa"])  # fmt: skip
-        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], (head["black"], head["white"]))
+        known = {} if known is None else known
+        head = raw_header(path, pattern=False)
+        camera = (head["make"], head["model"], head["serial"], head["width"], head["height"])
+        if camera not in known:
+            full = raw_header(path)
+            known[camera] = (full["cfa"], (full["black"], full["white"]))
+        cfa, levels = known[camera]
+        key = CameraKey(*camera, 4, "raw", cfa)
+        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], levels)
     with open_image(path, load=False) as image:
         mode, fmt = image.mode, image.format or ""
         w, h = image.size
@@ -132,12 +140,12 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
     """
     path = info.path
     if info.raw:
-        mosaic, cfa = read_mosaic(path)
-        if mosaic.shape != (info.key.height, info.key.width) or cfa != info.key.cfa:
-            msg = (f"{path}: RAW mosaic {mosaic.shape[1]}x{mosaic.shape[0]} {cfa} differs from "
-                   f"its header ({info.key.width}x{info.key.height} {info.key.cfa})")  # fmt: skip
+        planes, cfa, (h, w) = read_planes(path, out)
+        if (h, w) != (info.key.height, info.key.width) or cfa != info.key.cfa:
+            msg = (f"{path}: RAW mosaic {w}x{h} {cfa} differs from its header "
+                   f"({info.key.width}x{info.key.height} {info.key.cfa})")  # fmt: skip
             raise ImageReadError(msg)
-        return to_planes(mosaic, out if out is not None and out.shape == info.shape else None)
+        return planes
     if decoder_name(info, prefer=prefer) == "simplejpeg":
         sj = _simplejpeg()
         try:

@@ -17,14 +17,16 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from hotpixels.errors import ImageReadError, MissingDependencyError, ParameterError
+from hotpixels.errors import HotPixelsError, ImageReadError, MissingDependencyError, ParameterError
+from hotpixels.mosaic import to_planes
 
-__all__ = ["RAW_SUFFIXES", "develop", "is_raw", "raw_header", "read_mosaic", "write_dng",
-           "write_tiff16"]
+__all__ = ["RAW_SUFFIXES", "develop", "is_raw", "raw_header", "read_mosaic", "read_planes",
+           "write_dng", "write_tiff16"]
 
 #: File name endings read as camera RAW.
 RAW_SUFFIXES = frozenset({
@@ -33,7 +35,8 @@ RAW_SUFFIXES = frozenset({
     ".rwl", ".iiq", ".x3f", ".raw",
 })  # fmt: skip
 
-_MAKE, _MODEL, _EXIF_IFD, _BODY_SERIAL, _DNG_SERIAL = 271, 272, 34665, 42033, 50735
+_MAKE, _MODEL, _DATETIME, _EXIF_IFD, _DNG_SERIAL = 271, 272, 306, 34665, 50735
+_DATETIME_ORIGINAL = 36867
 
 
 def is_raw(path: str | Path) -> bool:
@@ -78,8 +81,9 @@ def _cfa_of(raw, path: Path) -> str:
     return letters
 
 
-def _tiff_identity(path: Path) -> tuple[str, str, str]:
-    """Make, Model and serial from a TIFF-based RAW's first IFD ('' when unknown)."""
+def _tiff_identity(path: Path) -> tuple[str, str, str, _dt.datetime | None]:
+    """Make, Model, serial and capture time from a TIFF-based RAW's tags ('' / None
+    when unknown, e.g. CR3 and RAF, which are not TIFF)."""
     try:
         tifffile = importlib.import_module("tifffile")
         with tifffile.TiffFile(path) as tif:
@@ -91,23 +95,36 @@ def _tiff_identity(path: Path) -> tuple[str, str, str]:
                 return str(tag.value).strip("\x00 ") if tag is not None else ""
 
             serial = text(tags.get(_DNG_SERIAL)) or str(exif.get("BodySerialNumber", "")).strip()
-            return text(tags.get(_MAKE)), text(tags.get(_MODEL)), serial
+            stamp = str(exif.get("DateTimeOriginal", "")) or text(tags.get(_DATETIME_ORIGINAL)) \
+                or text(tags.get(_DATETIME))
+            return text(tags.get(_MAKE)), text(tags.get(_MODEL)), serial, _parse_stamp(stamp)
     except Exception:
-        return "", "", ""
+        return "", "", "", None
 
 
-def raw_header(path: str | Path) -> dict:
-    """Read a RAW file's header (no unpacking of the mosaic).
+def _parse_stamp(text: str) -> _dt.datetime | None:
+    try:
+        return _dt.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def raw_header(path: str | Path, *, pattern: bool = True) -> dict:
+    """Read a RAW file's header.
 
     Parameters
     ----------
     path : str or Path
+    pattern : bool
+        Also read the colour filter pattern and the black and white levels. LibRaw
+        knows them only after unpacking the mosaic (about as long as decoding), so a
+        scan asks once per camera and takes the rest from the first file.
 
     Returns
     -------
     dict
-        ``make, model, serial, width, height`` (visible area), ``cfa`` (e.g. "RGGB"),
-        ``black``, ``white`` (levels) and ``taken`` (datetime or None).
+        ``make, model, serial, width, height`` (visible area), ``taken`` (datetime or
+        None); with ``pattern``, ``cfa`` (e.g. "RGGB"), ``black`` and ``white``.
 
     Raises
     ------
@@ -119,23 +136,24 @@ def raw_header(path: str | Path) -> dict:
     """
     rawpy, path = _rawpy(), Path(path)
     raw = rawpy.RawPy()
+    out: dict = {}
     try:
         raw.open_file(str(path))
         sizes = raw.sizes
-        cfa = _cfa_of(raw, path)
-        black = int(min(raw.black_level_per_channel))
-        white = int(raw.white_level)
-        stamp = raw.other.timestamp
+        if pattern:
+            out["cfa"] = _cfa_of(raw, path)
+            out["black"] = int(min(raw.black_level_per_channel))
+            out["white"] = int(raw.white_level)
+    except HotPixelsError:
+        raise
     except _libraw_errors(rawpy) as err:
         msg = f"{path}: not a readable camera RAW file ({_reason(err)})"
         raise ImageReadError(msg) from err
     finally:
         raw.close()
-    taken = stamp if isinstance(stamp, _dt.datetime) and stamp.year > 1970 else None
-    make, model, serial = _tiff_identity(path)
+    make, model, serial, taken = _tiff_identity(path)
     return {"make": make, "model": model, "serial": serial, "width": int(sizes.width),
-            "height": int(sizes.height), "cfa": cfa, "black": black, "white": white,
-            "taken": taken}  # fmt: skip
+            "height": int(sizes.height), "taken": taken, **out}  # fmt: skip
 
 
 def _reason(err: BaseException) -> str:
@@ -143,6 +161,20 @@ def _reason(err: BaseException) -> str:
     if isinstance(text, bytes):
         text = text.decode("ascii", "replace")
     return str(text).rstrip(".") or type(err).__name__
+
+
+@contextmanager
+def _opened(path: Path, what: str = "corrupt or truncated RAW file"):
+    """An unpacked rawpy image; LibRaw's errors become one-line :class:`ImageReadError`."""
+    rawpy = _rawpy()
+    try:
+        with rawpy.imread(str(path)) as raw:
+            yield raw
+    except HotPixelsError:
+        raise
+    except _libraw_errors(rawpy) as err:
+        msg = f"{path}: {what} ({_reason(err)})"
+        raise ImageReadError(msg) from err
 
 
 def read_mosaic(path: str | Path) -> tuple[np.ndarray, str]:
@@ -164,15 +196,29 @@ def read_mosaic(path: str | Path) -> tuple[np.ndarray, str]:
     ImageReadError
         When the file is corrupt or truncated, or not a 2x2 Bayer mosaic.
     """
-    rawpy, path = _rawpy(), Path(path)
-    try:
-        with rawpy.imread(str(path)) as raw:
-            cfa = _cfa_of(raw, path)
-            mosaic = np.array(raw.raw_image_visible, dtype=np.uint16, copy=True)
-    except _libraw_errors(rawpy) as err:
-        msg = f"{path}: corrupt or truncated RAW file ({_reason(err)})"
-        raise ImageReadError(msg) from err
-    return mosaic, cfa
+    path = Path(path)
+    with _opened(path) as raw:
+        return np.array(raw.raw_image_visible, dtype=np.uint16, copy=True), _cfa_of(raw, path)
+
+
+def read_planes(path: str | Path, out: np.ndarray | None = None) -> tuple[np.ndarray, str, tuple]:
+    """Unpack a RAW file straight into its four colour planes (one copy).
+
+    Returns
+    -------
+    planes : (H // 2, W // 2, 4) ndarray of uint16
+        ``out`` when given and of that shape (:func:`hotpixels.mosaic.to_planes`).
+    cfa : str
+    size : (height, width)
+        Of the visible mosaic.
+    """
+    path = Path(path)
+    with _opened(path) as raw:
+        cfa, mosaic = _cfa_of(raw, path), raw.raw_image_visible
+        h, w = mosaic.shape
+        if out is not None and out.shape != (h // 2, w // 2, 4):
+            out = None
+        return to_planes(mosaic, out), cfa, (h, w)
 
 
 def develop(path: str | Path, mosaic: np.ndarray | None = None, **params) -> np.ndarray:
@@ -184,21 +230,16 @@ def develop(path: str | Path, mosaic: np.ndarray | None = None, **params) -> np.
     mosaic : (H, W) ndarray, optional
         Replacement for the visible mosaic (e.g. repaired), of the file's visible size.
     **params
-        More ``rawpy.Params`` (e.g. ``no_auto_bright=True``, ``bad_pixels_path=...``).
+        More ``rawpy.Params`` (e.g. ``no_auto_bright=True``).
 
     Returns
     -------
     (H', W', 3) ndarray of uint16
     """
-    rawpy, path = _rawpy(), Path(path)
-    try:
-        with rawpy.imread(str(path)) as raw:
-            if mosaic is not None:
-                raw.raw_image_visible[...] = mosaic
-            return raw.postprocess(**{"use_camera_wb": True, "output_bps": 16, **params})
-    except _libraw_errors(rawpy) as err:
-        msg = f"{path}: corrupt or truncated RAW file ({_reason(err)})"
-        raise ImageReadError(msg) from err
+    with _opened(Path(path)) as raw:
+        if mosaic is not None:
+            raw.raw_image_visible[...] = mosaic
+        return raw.postprocess(**{"use_camera_wb": True, "output_bps": 16, **params})
 
 
 def write_tiff16(path: str | Path, rgb: np.ndarray, *, overwrite: bool = False) -> None:
