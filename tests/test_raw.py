@@ -82,7 +82,10 @@ def test_raw_defect_free_camera_gives_an_empty_map(raw_sims):
 
 
 @pytest.mark.slow
-def test_raw_map_does_not_depend_on_workers(raw_sims):
+def test_raw_map_does_not_depend_on_workers(raw_sims, monkeypatch):
+    from hotpixels import parallel
+
+    monkeypatch.setattr(parallel, "SPAWN_FILES_PER_WORKER", 1)  # really start 2 workers
     sim, _, [(_, serial, _)] = raw_sims(1)
     _, [(_, pooled, _)] = find(sim.raw_frames, workers=2)
     assert pooled.to_dict()["defects"] == serial.to_dict()["defects"]

@@ -44,6 +44,8 @@ __all__ = ["CHUNK", "STACK", "GroupState", "run_chunks", "thumbnail"]
 
 #: Files per task sent to a worker.
 CHUNK = 16
+#: Files per worker below which a spawned worker costs more to start than it saves.
+SPAWN_FILES_PER_WORKER = 16
 #: Most frames decoded before one pass over the state.
 STACK = 4
 #: Memory for the stack of decoded frames per worker (bytes).
@@ -287,10 +289,7 @@ def run_chunks(
         raise ParameterError(msg)
     resolver = _Resolver()
     results: list[ChunkResult] = []
-    ctx = _context(raw=any(info.raw for chunk in chunks for info in chunk.files))
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if ctx.get_start_method() == "spawn" and main_file and not os.path.exists(main_file):
-        workers = 1  # e.g. "<stdin>": spawn cannot re-import it
+    ctx, workers = pool_plan(chunks, workers)
     if workers == 1 or len(chunks) <= 1:
         _init_worker(None, prefer)
         try:
@@ -317,6 +316,22 @@ def run_chunks(
                 on_result(chunk, res)
         results += pool.map(run_chunk, _undo_chunks(resolver, chunks))
     return results
+
+
+def pool_plan(chunks: list[Chunk], workers: int):
+    """The start method and the number of processes that ``run_chunks`` uses.
+
+    Spawned workers take about 2 s to start, so a spawned pool gets at most one
+    worker per :data:`SPAWN_FILES_PER_WORKER` files (1: in this process).
+    """
+    ctx = _context(raw=any(info.raw for chunk in chunks for info in chunk.files))
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if ctx.get_start_method() == "spawn":
+        if main_file and not os.path.exists(main_file):
+            workers = 1  # e.g. "<stdin>": spawn cannot re-import it
+        n_files = sum(len(c.files) for c in chunks)
+        workers = min(workers, max(1, n_files // SPAWN_FILES_PER_WORKER))
+    return ctx, max(1, min(workers, len(chunks)))
 
 
 def _context(*, raw: bool = False):

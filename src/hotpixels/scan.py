@@ -23,7 +23,7 @@ from hotpixels.errors import HotPixelsError, ParameterError
 from hotpixels.io.decode import FileInfo, probe
 from hotpixels.io.metadata import CameraKey
 from hotpixels.io.readers import iter_image_files
-from hotpixels.parallel import REPEAT_TOLERANCE, chunks_of, run_chunks, state_files
+from hotpixels.parallel import REPEAT_TOLERANCE, chunks_of, pool_plan, run_chunks, state_files
 from hotpixels.stats import _MAX_FRAMES, Accumulator
 
 __all__ = ["REPEAT_TOLERANCE", "Group", "ScanResult", "default_workers", "discover", "find", "scan"]
@@ -53,6 +53,7 @@ class ScanResult:
 
     groups: list[Group]
     failures: list[tuple[Path, str]]
+    workers: int = 1  # processes that decoded (see hotpixels.parallel.pool_plan)
 
     @property
     def n_read(self) -> int:
@@ -159,6 +160,7 @@ def scan(
                 if progress:
                     progress(out.info.path, out.error)
 
+        used = pool_plan(chunks, workers)[1]
         results = run_chunks(chunks, workers=workers, prefer=decoder, on_result=report)
         outcomes = [o for r in results if r.index >= 0 for o in r.outcomes]
         for (key, _), state in states.items():
@@ -181,7 +183,7 @@ def scan(
         failures += [(o.info.path, o.error) for r in results if r.index < 0
                      for o in r.outcomes if o.status == "failed"]  # fmt: skip
     ordered = sorted(groups, key=lambda g: (-len(g.files), g.key))
-    return ScanResult(ordered, sorted(failures))
+    return ScanResult(ordered, sorted(failures), used)
 
 
 def find(
