@@ -28,7 +28,7 @@ from hotpixels.correct import correct_image, repair_mosaic
 from hotpixels.defectmap import DefectMap
 from hotpixels.errors import HotPixelsError, ImageWriteError, ParameterError
 from hotpixels.io.metadata import estimate_jpeg_quality, jpeg_subsampling
-from hotpixels.io.raw import develop, is_raw, read_mosaic, write_tiff16
+from hotpixels.io.raw import develop, is_raw, write_tiff16
 from hotpixels.io.readers import iter_image_files, open_image
 from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
 from hotpixels.jpegblocks import LocalRepairUnsupported, decoded_pixels, repair_jpeg_blocks
@@ -199,20 +199,25 @@ def fix_raw_file(
     if dst.exists() and not overwrite:
         msg = f"{dst}: output exists; use --overwrite or another --out-dir"
         raise ImageWriteError(msg)
-    mosaic, cfa = read_mosaic(src)
-    h, w = mosaic.shape
-    if expect_size is not None and (w, h) != tuple(expect_size):
-        msg = (f"{src}: RAW visible area {w}x{h} differs from the map's "
-               f"{expect_size[0]}x{expect_size[1]}; use a map of this camera")  # fmt: skip
-        raise ParameterError(msg)
-    try:
-        repair_mosaic(mosaic, pixels, in_place=True)
-    except ParameterError as err:
-        msg = f"{src}: {err}"
-        raise ParameterError(msg) from err
+    pixels = list(pixels)
+
+    def repair(mosaic) -> None:
+        h, w = mosaic.shape
+        if expect_size is not None and (w, h) != tuple(expect_size):
+            msg = (f"{src}: RAW visible area {w}x{h} differs from the map's "
+                   f"{expect_size[0]}x{expect_size[1]}; use a map of this camera")  # fmt: skip
+            raise ParameterError(msg)
+        try:
+            repair_mosaic(mosaic, pixels, in_place=True)
+        except ParameterError as err:
+            msg = f"{src}: {err}"
+            raise ParameterError(msg) from err
+
+    rgb = develop(src, repair)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    write_tiff16(dst, develop(src, mosaic), overwrite=overwrite)
-    return f"RAW ({cfa}) repaired and developed to a 16-bit TIFF; the RAW file is unchanged"
+    write_tiff16(dst, rgb, overwrite=overwrite)
+    return ("RAW repaired from same-colour photosites and developed to a 16-bit TIFF; the RAW "
+            "file is unchanged")
 
 
 def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:

@@ -26,7 +26,9 @@ simple detector can be produced with a known answer:
 5. **Processing**: bilinear demosaicing, white balance (the inverse sensitivities), the
    sRGB tone curve, 8-bit rounding, then JPEG at a quality drawn from 80 to 96 with 4:2:0
    and 4:4:4 chroma subsampling alternating, and EXIF Make, Model and DateTimeOriginal.
-   ``fmt="png"`` writes lossless PNG instead.
+   ``fmt="png"`` writes lossless PNG instead. With ``raw=True`` each frame's mosaic is
+   also written as a 12-bit DNG (black level 256, white level 4095, the same scene,
+   noise and defects), which rawpy and raw developers read.
 
 With ``clean=True`` every frame also gets a defect-free twin in ``clean/`` (the same
 scene, noise and encoding, without the defects), to judge repairs against.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import io
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -221,14 +222,16 @@ def read_planes(path: str | Path, out: np.ndarray | None = None) -> tuple[np.nda
         return to_planes(mosaic, out), cfa, (h, w)
 
 
-def develop(path: str | Path, mosaic: np.ndarray | None = None, **params) -> np.ndarray:
+def develop(path: str | Path, prepare: Callable[[np.ndarray], object] | None = None,
+            **params) -> np.ndarray:  # fmt: skip
     """Develop a RAW file with LibRaw defaults (camera white balance), 16-bit sRGB.
 
     Parameters
     ----------
     path : str or Path
-    mosaic : (H, W) ndarray, optional
-        Replacement for the visible mosaic (e.g. repaired), of the file's visible size.
+    prepare : callable, optional
+        Called with the visible mosaic (a writable view) before developing, e.g. to
+        repair it in place.
     **params
         More ``rawpy.Params`` (e.g. ``no_auto_bright=True``).
 
@@ -237,8 +240,8 @@ def develop(path: str | Path, mosaic: np.ndarray | None = None, **params) -> np.
     (H', W', 3) ndarray of uint16
     """
     with _opened(Path(path)) as raw:
-        if mosaic is not None:
-            raw.raw_image_visible[...] = mosaic
+        if prepare is not None:
+            prepare(raw.raw_image_visible)
         return raw.postprocess(**{"use_camera_wb": True, "output_bps": 16, **params})
 
 
