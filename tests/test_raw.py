@@ -6,6 +6,7 @@ Every RAW file here is a DNG written by ``simulate(raw=True)`` (or from its mosa
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sys
@@ -73,6 +74,13 @@ def test_raw_detection_is_exact_per_photosite(raw_sims, seed):
     for p in hits:  # the colour of each photosite comes from the CFA pattern
         assert found[p].channel == truth[p]["channel"]
         assert found[p].members == []
+    # only the defect that appears a third of the way in has a first date: that photo's
+    [late] = [p for p, d in truth.items() if d["note"] == "appears later"]
+    assert [p for p, d in found.items() if d.first_seen] == [late]
+    first = probe(sim.raw_frames[truth[late]["first_frame"]]).taken
+    assert found[late].first_seen == first
+    stamp = int((first - dt.datetime(1970, 1, 1)).total_seconds())
+    assert f"{late[0]} {late[1]} {stamp}" in export_text(dmap, "dcraw").splitlines()
 
 
 @pytest.mark.slow
@@ -223,8 +231,6 @@ def test_dcraw_list_removes_the_defects_in_rawpy(tmp_path):
 
 
 def test_dcraw_round_trip_keeps_positions_and_first_dates():
-    import datetime as dt
-
     seen = dt.datetime(2024, 5, 3, 10, 0, 0)
     dmap = DefectMap(width=40, height=30, frame="raw", cfa="RGGB", defects=[
         Defect(3, 4, "hot", channel="G"), Defect(10, 20, "dead", channel="R", first_seen=seen)])

@@ -73,15 +73,19 @@ def sample_residual(frame: np.ndarray, step: int = 8) -> np.ndarray:
     return 9 * frame[::step, ::step].astype(_wide(frame)) - box
 
 
-def _update_rows_numpy(state, frames, y0, y1, ithr, sign):
-    s1, s2, srr, nexc = state
+def _update_rows_numpy(state, frames, y0, y1, ithr, sign, encs):
+    s1, s2, srr, nexc, seen = state
     band = slice(y0, y1)
-    for frame, th in zip(frames, ithr, strict=True):
+    for frame, th, enc in zip(frames, ithr, encs, strict=True):
         v = frame[band].astype(np.int64)
         r = band_residual(frame, y0, y1).astype(np.int64)
-        for target, value in ((s1, v), (s2, v * v), (srr, (r * r) >> 3),
-                              (nexc, (r > th).astype(np.int64) - (r < -th))):  # fmt: skip
-            np.add(target[band], sign * value, out=target[band], casting="unsafe")
+        out = (r > th).astype(np.int64) - (r < -th)
+        if sign != 0:
+            for target, value in ((s1, v), (s2, v * v), (srr, (r * r) >> 3), (nexc, out)):
+                np.add(target[band], sign * value, out=target[band], casting="unsafe")
+        if sign >= 0:
+            big = (r > 2 * th) | (r < -2 * th)
+            np.maximum(seen[band], np.where(big, enc, 0).astype(seen.dtype), out=seen[band])
 
 
 def _block_sums_numpy(frame: np.ndarray, step: int) -> np.ndarray:
@@ -113,9 +117,11 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
             rb[j] = narrow(9) * narrow(cur[j]) - (vs[j] + vs[j - c] + vs[j - c])
 
     @numba.njit(cache=True, nogil=True)
-    def _add_row(a1, a2, arr, an, cur, rb, th, sq):
+    def _add_row(a1, a2, arr, an, af, cur, rb, th, sq, enc):
+        th2 = th + th
         t1, t2, trr, tn = a1.dtype.type, a2.dtype.type, arr.dtype.type, an.dtype.type
         square = sq.dtype.type
+        none = af.dtype.type(0)
         for i in range(cur.size):
             v = t1(cur[i])
             a1[i] += v
@@ -124,6 +130,8 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
             r = square(rb[i])
             arr[i] += trr((r * r) >> 3)
             an[i] += tn(rb[i] > th) - tn(rb[i] < -th)
+            e = enc if (rb[i] > th2 or rb[i] < -th2) else none
+            af[i] = e if e > af[i] else af[i]
 
     @numba.njit(cache=True, nogil=True)
     def _sub_row(a1, a2, arr, an, cur, rb, th):
@@ -137,14 +145,23 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
             an[i] -= tn(r > th) - tn(r < -th)
 
     @numba.njit(cache=True, nogil=True)
-    def _update_rows_numba(state, frames, y0, y1, ithr, sign, vs, rb, sq):
-        s1, s2, srr, nexc = state
+    def _seen_row(af, rb, th, enc):
+        none = af.dtype.type(0)
+        th2 = th + th
+        for i in range(rb.size):
+            e = enc if (rb[i] > th2 or rb[i] < -th2) else none
+            af[i] = e if e > af[i] else af[i]
+
+    @numba.njit(cache=True, nogil=True)
+    def _update_rows_numba(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs):
+        s1, s2, srr, nexc, seen = state
         nf, m, n, c = frames.shape
         width = n * c
         narrow = vs.dtype.type
         for y in range(y0, y1):
             a1, a2 = s1[y].reshape(width), s2[y].reshape(width)
             arr, an = srr[y].reshape(width), nexc[y].reshape(width)
+            af = seen[y].reshape(width)
             for f in range(nf):
                 frame = frames[f]
                 up = frame[y - 1 if y > 0 else 1].reshape(width)
@@ -152,9 +169,11 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
                 cur = frame[y].reshape(width)
                 _residual_row(up, cur, dn, vs, rb, c)
                 if sign > 0:
-                    _add_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]), sq)
-                else:
+                    _add_row(a1, a2, arr, an, af, cur, rb, narrow(ithr[f]), sq, encs[f])
+                elif sign < 0:
                     _sub_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
+                else:
+                    _seen_row(af, rb, narrow(ithr[f]), encs[f])
 
 
 @numba.njit(cache=True, nogil=True) if HAVE_NUMBA else (lambda f: f)
@@ -221,33 +240,40 @@ def split_planes(mosaic: np.ndarray, out: np.ndarray, *, use_numba=None) -> None
 _NARROW = {1: (np.int16, np.int32), 2: (np.int32, np.int64)}
 
 
-def update_rows(state, frames, y0, y1, ithr, sign=1, *, use_numba=None) -> None:
+def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, use_numba=None) -> None:
     """Add a stack of frames to rows ``y0:y1`` of ``state`` (in place).
 
     Parameters
     ----------
-    state : tuple of 4 ndarrays
-        ``(s1, s2, srr, nexc)``, each shaped like one frame.
+    state : tuple of 5 ndarrays
+        ``(s1, s2, srr, nexc, seen)``, each shaped like one frame.
     frames : (K, M, N, C) ndarray of uint8 or uint16
         Frames to add (C-contiguous, ``M, N >= 2``).
     y0, y1 : int
         Row range.
     ithr : (K,) ndarray of int64
         Integer part of each frame's residual threshold.
-    sign : {1, -1}
-        Add or remove the frames.
+    sign : {1, -1, 0}
+        Add or remove the frames (removing leaves ``seen`` as it is); 0 updates only
+        ``seen`` (a frame that repeats a scene: counted once, but it was taken then).
+    encs : (K,) array of uint16, optional
+        Each frame's code for ``seen`` (``65535 - rank`` by capture date; 0: no date);
+        where a frame shows a residual beyond twice its threshold (6 robust sigmas, so
+        that noise rarely does), ``seen`` keeps the largest code (earliest frame).
     use_numba : bool, optional
         Force one implementation (tests); default: numba when installed.
     """
     if use_numba is None:
         use_numba = HAVE_NUMBA
+    encs = np.zeros(len(frames), np.uint16) if encs is None else np.asarray(encs, np.uint16)
     if use_numba and HAVE_NUMBA:
         narrow, square = _NARROW[frames.dtype.itemsize]
         width = frames.shape[2] * frames.shape[3]
         _update_rows_numba(state, frames, y0, y1, np.asarray(ithr, np.int64), sign,
-                           np.empty(width, narrow), np.empty(width, narrow), np.empty(0, square))
+                           np.empty(width, narrow), np.empty(width, narrow), np.empty(0, square),
+                           encs)  # fmt: skip
     else:
-        _update_rows_numpy(state, frames, y0, y1, ithr, sign)
+        _update_rows_numpy(state, frames, y0, y1, ithr, sign, encs)
 
 
 def residual_histogram(frame: np.ndarray, step: int = 8, *, use_numba=None) -> np.ndarray:

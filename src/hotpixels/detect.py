@@ -47,8 +47,8 @@ import numpy as np
 from hotpixels import _kernels
 from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.errors import ParameterError
-from hotpixels.mosaic import photosite
-from hotpixels.stats import Accumulator
+from hotpixels.mosaic import photosite, plane_of
+from hotpixels.stats import NEVER_SEEN, Accumulator
 
 __all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
 
@@ -64,6 +64,10 @@ TILE = 64
 MIN_FRAMES = 5
 #: RAW: an excess must show in at least this share of the frames (and 3).
 RAW_MIN_SHARE = 0.2
+#: A defect first seen after this share of the frames (and 3), and standing out in this
+#: share of the frames since (at least 5 and a fifth of all), appeared during the series.
+LATE_SHARE = 0.1
+LATE_CONSISTENCY = 0.9
 _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 
 
@@ -269,6 +273,7 @@ def detect_defects(
     top: int = 0,
     camera=None,
     cfa: str | None = None,
+    dates: list | None = None,
     workers: int | None = None,
 ) -> DefectMap:
     """Decide which subpixels are defects, cluster and classify them.
@@ -291,6 +296,10 @@ def detect_defects(
         The accumulator holds a RAW mosaic's four colour planes
         (:func:`hotpixels.mosaic.to_planes`) of this 2x2 pattern, e.g. ``"RGGB"``: every
         photosite above the line is one defect, and the map is in the RAW frame.
+    dates : list of datetime, optional
+        Capture dates of the group's frames by rank (the ``rank`` of
+        :meth:`Accumulator.update`); a defect first seen after :data:`LATE_SHARE` of
+        them gets ``first_seen`` (it appeared during the series).
     workers : int, optional
         Threads for the evidence (default one per core); the map does not depend on it.
 
@@ -302,7 +311,7 @@ def detect_defects(
     Examples
     --------
     >>> import numpy as np
-    >>> from hotpixels.stats import Accumulator
+    >>> from hotpixels.stats import NEVER_SEEN, Accumulator
     >>> rng = np.random.default_rng(0)
     >>> acc = Accumulator()
     >>> for _ in range(20):
@@ -340,6 +349,7 @@ def detect_defects(
         weak = np.empty((0, 2), dtype=np.intp)
     if cfa is not None:
         defects, near_defects = _photosite_defects(ev, cfa, strong, weak)
+        points = [plane_of(d.x, d.y) for d in defects]
         h, w = (camera.height, camera.width) if camera is not None else (2 * acc.shape[0],
                                                                         2 * acc.shape[1])
     else:
@@ -347,7 +357,10 @@ def detect_defects(
         near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
         defects = [_make_defect(ev, names, score_px, dominant, y, x, centres) for y, x in centres]
         near_defects = [_make_defect(ev, names, score_px, dominant, y, x, near) for y, x in near]
+        points = [(y, x, int(dominant[y, x])) for y, x in centres]
         h, w, _ = acc.shape
+    for d, (y, x, c) in zip(defects, points, strict=True):
+        d.first_seen = _first_seen(ev, dates, y, x, c)
     defects.sort(key=lambda d: (-d.score, d.y, d.x))
     near_defects.sort(key=lambda d: (-d.score, d.y, d.x))
     return DefectMap(
@@ -423,6 +436,30 @@ def _photosite_defect(ev: Evidence, cfa: str, score: float, py: int, px: int, k:
         mean=round(ev.mean(py, px, k), 2),
         excess=round(ev.mean_residual(py, px, k), 2),
     )
+
+
+def _first_seen(ev: Evidence, dates: list | None, y: int, x: int, c: int):
+    """The capture date from which a defect shows, if it appeared during the series.
+
+    ``seen`` gives the first frame (by date) that showed the subpixel beyond 6 sigmas;
+    that is a late appearance when it comes after :data:`LATE_SHARE` of the frames (and
+    3), and the defect stood out (3 sigmas, ``nexc``) in nearly every frame since
+    (:data:`LATE_CONSISTENCY`; a weak defect that shows now and then may well have been
+    there before). Otherwise None: as far as these photos tell, it was always there.
+    (A stuck subpixel stands out only where the scene differs from it, so it is rarely
+    dated.)
+    """
+    acc = ev.acc
+    code = int(acc.seen[y, x, c]) if acc.seen is not None else 0
+    if not dates or code == 0 or acc.n == 0:
+        return None
+    rank, n = NEVER_SEEN - code, len(dates)
+    after = n - rank  # frames from its first strong showing on
+    if rank >= n or rank < max(3, int(np.ceil(LATE_SHARE * n))) or after < max(5, 0.2 * n):
+        return None
+    if abs(int(acc.nexc[y, x, c])) < LATE_CONSISTENCY * after * acc.n / n:
+        return None  # not shown photo after photo since: weak, and may well predate it
+    return dates[rank]
 
 
 def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:

@@ -4,7 +4,7 @@ Design (see DESIGN.md, "Fast find"):
 
 * The parent probes every file's header (:func:`hotpixels.io.decode.probe`), so camera
   groups, shapes and frame counts are known before any pixel is decoded.
-* Each group's state (:class:`hotpixels.stats.Accumulator`, 14 bytes per subpixel) is
+* Each group's state (:class:`hotpixels.stats.Accumulator`, 16 bytes per subpixel) is
   one memory-mapped file in ``/dev/shm`` that every worker maps: whatever the number of
   workers, there is one state, and nothing is shipped back. Workers add stacks of
   frames to it band by band, each band under one of a few shared locks; integer
@@ -38,7 +38,7 @@ import numpy as np
 from hotpixels import _kernels
 from hotpixels.errors import HotPixelsError, ParameterError
 from hotpixels.io.decode import FileInfo, decode
-from hotpixels.stats import Accumulator, accumulate, frame_threshold
+from hotpixels.stats import NEVER_SEEN, Accumulator, accumulate, frame_threshold
 
 __all__ = ["CHUNK", "STACK", "GroupState", "run_chunks", "thumbnail"]
 
@@ -153,11 +153,14 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     outcomes: list[Outcome] = []
     recent: list[np.ndarray] = []
     thresholds: list[int] = []
+    encs: list[int] = []
 
     def flush() -> None:
         if thresholds:
-            accumulate(acc.state, stack[: len(thresholds)], thresholds, sign=chunk.sign, locks=locks)
+            accumulate(acc.state, stack[: len(thresholds)], thresholds, sign=chunk.sign, locks=locks,
+                       encs=encs)  # fmt: skip
             thresholds.clear()
+            encs.clear()
 
     for info in chunk.files:
         slot = stack[len(thresholds)]
@@ -178,8 +181,13 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
                 out.provisional, out.thumb = True, thumb
             recent.append(thumb)
         outcomes.append(out)
+        enc = NEVER_SEEN - info.rank if info.rank is not None and chunk.sign > 0 else 0
+        if out.status == "repeat" and enc:  # not counted, but it was taken then: seen only
+            accumulate(acc.state, slot[None], [frame_threshold(slot)], sign=0, locks=locks,
+                       encs=[enc])  # fmt: skip
         if out.status == "added":
             thresholds.append(frame_threshold(slot))
+            encs.append(enc)
             if len(thresholds) == len(stack):
                 flush()
     flush()

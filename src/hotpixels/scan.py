@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hotpixels.defectmap import DefectMap
@@ -45,6 +45,7 @@ class Group:
     acc: Accumulator = field(default_factory=Accumulator)
     files: list[Path] = field(default_factory=list)
     repeats: list[Path] = field(default_factory=list)
+    dates: list = field(default_factory=list)  # capture dates of the group's files, by rank
 
 
 @dataclass
@@ -104,7 +105,11 @@ def probe_all(
                 progress(path, str(err))
             continue
         groups.setdefault((info.key, info.bits), []).append(info)
-    for (key, _), infos in groups.items():
+    for group_key, infos in groups.items():
+        key = group_key[0]
+        dated = sorted((i for i in infos if i.taken), key=lambda i: (i.taken, str(i.path)))
+        ranks = {i.path: r for r, i in enumerate(dated)}
+        groups[group_key] = [replace(i, rank=ranks.get(i.path)) for i in infos]
         if len(infos) > _MAX_FRAMES:
             msg = (f"{key.label()}: {len(infos)} photos, more than {_MAX_FRAMES} in one group; "
                    "run find on parts of the archive")  # fmt: skip
@@ -169,7 +174,9 @@ def scan(
             levels = [o.info.levels for o in mine if o.info.levels]
             if levels:  # RAW: black and white level (the first file of the camera's)
                 acc.black, acc.white = min(v[0] for v in levels), max(v[1] for v in levels)
-            group = Group(key, acc)
+            ranked = {o.info.rank: o.info.taken for o in mine if o.info.rank is not None}
+            dates = [ranked.get(r) for r in range(max(ranked) + 1)] if ranked else []
+            group = Group(key, acc, dates=dates)
             for o in mine:
                 if o.status == "failed":
                     failures.append((o.info.path, o.error))
@@ -226,7 +233,8 @@ def find(
             )
             maps.append((g, None, reason))
             continue
-        dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, **detect_kwargs)
+        dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, dates=g.dates,
+                              **detect_kwargs)  # fmt: skip
         maps.append((g, dmap, None))
     return result, maps
 

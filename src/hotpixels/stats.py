@@ -14,17 +14,23 @@ the frames it has seen:
 ``nexc``
     net count of frames that showed the subpixel as a defect: +1 for a frame where
     ``r`` is above the frame's noise threshold (3 robust standard deviations of ``r``
-    over the frame, at least 4 levels), -1 where it is below minus that threshold.
+    over the frame, at least 4 levels), -1 where it is below minus that threshold;
+``seen``
+    the earliest frame (by capture date) whose residual went beyond twice that
+    threshold (6 robust sigmas: noise alone rarely does), coded ``65535 - rank``
+    (0: none, or no dates): merged by maximum, so it is exact and order-free too
+    (a frame removed again as a repeat leaves it).
 
 The sum of the residual itself is not stored: the residual is linear, so its sum over
 the frames is the residual of ``s1`` (:meth:`Accumulator.residual_sum`), exactly.
 
 All sums are integers, so :meth:`Accumulator.merge` is plain addition: the result is
-the same for any order of frames and any split between workers. For 8-bit frames the
-state is 14 bytes per subpixel (three uint32 sums and an int16 count; ``srr`` widens
-to uint64 once the frame count could overflow it, after 8256 frames); 16-bit frames
-(and RAW mosaics) keep ``s1`` in uint32 (65535 x 32767 frames fits) and use uint64 for
-``s2`` and ``srr``: 22 bytes. Frames are added row band by row band (:mod:`hotpixels._kernels`),
+the same for any order of frames and any split between workers (``seen`` is a
+maximum). For 8-bit frames the state is 16 bytes per subpixel (three uint32 sums, an
+int16 count and the uint16 ``seen``; ``srr`` widens to uint64 once the frame count
+could overflow it, after 8256 frames); 16-bit frames (and RAW mosaics) keep ``s1`` in
+uint32 (65535 x 32767 frames fits) and use uint64 for ``s2`` and ``srr``: 24 bytes.
+Frames are added row band by row band (:mod:`hotpixels._kernels`),
 so no full-size temporary is allocated per frame.
 """
 
@@ -42,7 +48,9 @@ from hotpixels.errors import ParameterError
 
 __all__ = ["Accumulator", "frame_threshold", "neighbour_residual"]
 
-_FIELDS = ("s1", "s2", "srr", "nexc")
+_FIELDS = ("s1", "s2", "srr", "nexc", "seen")
+#: ``seen`` code of a frame of capture-date rank ``r``: ``NEVER_SEEN - r`` (0: never).
+NEVER_SEEN = 65535
 #: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
 _SRR_STEP_8BIT = (8 * 255) ** 2 // 8
 _MAX_FRAMES = 32767
@@ -101,22 +109,27 @@ def frame_threshold(frame: np.ndarray) -> int:
     return int(max(3.0 * 1.4826 * mad, 32.0))
 
 
-def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=None) -> None:
+def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=None,
+               encs=None) -> None:  # fmt: skip
     """Add (``sign=1``) or remove (``-1``) a stack of frames to a state, band by band.
 
     Parameters
     ----------
-    state : tuple of 4 ndarrays
-        ``(s1, s2, srr, nexc)`` of an :class:`Accumulator` (may live in shared memory).
+    state : tuple of 5 ndarrays
+        ``(s1, s2, srr, nexc, seen)`` of an :class:`Accumulator` (may live in shared memory).
     frames : (K, M, N, C) ndarray
         Frames of the state's shape.
     thresholds : sequence of int
         :func:`frame_threshold` of each frame.
-    sign : {1, -1}
+    sign : {1, -1, 0}
+        0: only ``seen`` (see :func:`hotpixels._kernels.update_rows`).
     locks : sequence of locks, optional
         Band ``b`` is updated under ``locks[b % len(locks)]`` (process pools share one
         state); bands are visited starting at a lock chosen by the process id, so
         that workers rarely wait for each other.
+    encs : sequence of int, optional
+        Each frame's ``seen`` code (``65535 - rank`` by capture date; 0 or omitted:
+        unknown).
     """
     m = frames.shape[1]
     bands = [(y, min(y + BAND_ROWS, m)) for y in range(0, m, BAND_ROWS)]
@@ -126,7 +139,7 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     ithr = np.asarray(thresholds, np.int64)
     for y0, y1 in bands:
         with locks[(y0 // BAND_ROWS) % len(locks)] if locks else nullcontext():
-            _kernels.update_rows(state, frames, y0, y1, ithr, sign)
+            _kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs)
 
 
 @dataclass
@@ -157,6 +170,7 @@ class Accumulator:
     s2: np.ndarray | None = None
     srr: np.ndarray | None = None
     nexc: np.ndarray | None = None
+    seen: np.ndarray | None = None
     first_taken: _dt.datetime | None = None
     last_taken: _dt.datetime | None = None
     sources: list[str] = field(default_factory=list)
@@ -175,7 +189,8 @@ class Accumulator:
         """Field names and dtypes of the state for ``capacity`` frames of ``shape``."""
         wide = bits > 8  # s1 <= 65535 * _MAX_FRAMES < 2**32 even for 16-bit frames
         return [("s1", np.uint32), ("s2", np.uint64 if wide else np.uint32),
-                ("srr", _srr_dtype(bits, capacity)), ("nexc", np.int16)]  # fmt: skip
+                ("srr", _srr_dtype(bits, capacity)), ("nexc", np.int16),
+                ("seen", np.uint16)]  # fmt: skip
 
     @classmethod
     def empty(cls, shape, bits: int, *, capacity: int = 0, buffer=None) -> Accumulator:
@@ -212,7 +227,7 @@ class Accumulator:
 
     @property
     def state(self) -> tuple[np.ndarray, ...]:
-        """The arrays ``(s1, s2, srr, nexc)``, as :func:`accumulate` takes them."""
+        """The arrays ``(s1, s2, srr, nexc, seen)``, as :func:`accumulate` takes them."""
         return tuple(getattr(self, f) for f in _FIELDS)
 
     @property
@@ -244,7 +259,8 @@ class Accumulator:
         if source is not None:
             self.sources.append(str(source))
 
-    def update(self, frame: np.ndarray, *, taken: _dt.datetime | None = None, source=None):
+    def update(self, frame: np.ndarray, *, taken: _dt.datetime | None = None, source=None,
+               rank: int | None = None):  # fmt: skip
         """Add one frame.
 
         Parameters
@@ -255,6 +271,9 @@ class Accumulator:
             Capture time (EXIF DateTimeOriginal), for the map's date range.
         source : str, optional
             File name, recorded for the report.
+        rank : int, optional
+            The frame's place among the group's frames by capture date (0: earliest),
+            for the first date each subpixel stood out (``seen``).
 
         Returns
         -------
@@ -264,7 +283,8 @@ class Accumulator:
         self._check(frame)
         self.srr = self.srr.astype(_srr_dtype(self.bits, self.n + 1), copy=False)
         frame = np.ascontiguousarray(frame)
-        accumulate(self.state, frame[None], [frame_threshold(frame)])
+        enc = NEVER_SEEN - rank if rank is not None and 0 <= rank < NEVER_SEEN else 0
+        accumulate(self.state, frame[None], [frame_threshold(frame)], encs=[enc])
         self.note(taken=taken, source=source)
         return self
 
@@ -304,6 +324,7 @@ class Accumulator:
             s2=self.s2 + other.s2,
             srr=srr,
             nexc=self.nexc + other.nexc,
+            seen=np.maximum(self.seen, other.seen),
             first_taken=min(times) if times else None,
             last_taken=max(times) if times else None,
             sources=sorted(self.sources + other.sources),

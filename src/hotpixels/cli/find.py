@@ -131,6 +131,9 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
                 click.echo(format_table(dmap))
                 counts = ", ".join(f"{k} {v}" for k, v in dmap.counts().items() if v)
                 click.echo(f"{len(dmap.defects)} defect(s): {counts}. Map written to {target}")
+                for d in (d for d in dmap.defects if d.first_seen):
+                    click.echo(f"  {d.x},{d.y} appeared during the series: first seen "
+                               f"{d.first_seen:%Y-%m-%d %H:%M}")  # fmt: skip
             else:
                 click.echo(f"No defects: every pixel behaves like its neighbours. "
                            f"Map written to {target}")  # fmt: skip

@@ -42,6 +42,7 @@ class FileInfo:
     format: str
     taken: _dt.datetime | None
     levels: tuple[int, int] | None = None  # RAW: black and white level
+    rank: int | None = None  # place in its group by capture date (None: no date)
 
     @property
     def raw(self) -> bool:
