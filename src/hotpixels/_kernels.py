@@ -130,7 +130,7 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
             r = square(rb[i])
             arr[i] += trr((r * r) >> 3)
             an[i] += tn(rb[i] > th) - tn(rb[i] < -th)
-            e = enc if (rb[i] > th2 or rb[i] < -th2) else none
+            e = enc if (rb[i] > th2) | (rb[i] < -th2) else none
             af[i] = e if e > af[i] else af[i]
 
     @numba.njit(cache=True, nogil=True)
