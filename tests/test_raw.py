@@ -302,3 +302,13 @@ def test_cli_export_import_and_mixed_groups(raw_sims, tmp_path):
     imported = DefectMap.load(back)
     assert {(d.x, d.y) for d in imported.defects} == {(d.x, d.y) for d in original.defects}
     assert imported.cfa == "RGGB" and imported.camera.model == "HP-SIM 3"
+    # A RAW map over a folder of both: the RAW files are developed, the PNGs skipped (said)
+    out = tmp_path / "fixed"
+    res = runner.invoke(cli, ["fix", "--map", str(raw_maps[0]), str(sim.frames[0].parent),
+                              "--out-dir", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert f"skipped {len(sim.frames)} developed photos" in res.output
+    assert sorted(p.name for p in out.glob("*.tif")) == sorted(
+        p.stem + ".tif" for p in sim.raw_frames)
+    res = runner.invoke(cli, ["export", str(base), "-f", "json"])
+    assert res.exit_code == 2 and "the map itself" in res.output

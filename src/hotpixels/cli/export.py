@@ -50,6 +50,8 @@ def export_cmd(map_path, fmt, output, overwrite, quiet):
             click.echo(text, nl=False)
             return EXIT_OK
         target = output or default_output(map_path, dmap, fmt)
+        if target.resolve() == map_path.resolve():
+            fail(f"{target}: that is the map itself; choose another -o")
         if target.exists() and not overwrite:
             fail(f"{target}: exists; use --overwrite or another -o")
         atomic_write_bytes(target, text.encode())
