@@ -83,6 +83,19 @@ def test_raw_detection_is_exact_per_photosite(raw_sims, seed):
     assert f"{late[0]} {late[1]} {stamp}" in export_text(dmap, "dcraw").splitlines()
 
 
+def test_a_date_that_earlier_photos_contradict_is_dropped(raw_sims):
+    from hotpixels.scan import confirm_first_seen
+
+    sim, _, [(group, dmap, _)] = raw_sims(1)
+    truth = _truth(sim)
+    late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+    always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
+    kept = late.first_seen
+    always.first_seen = group.dates[10]  # a wrong date: it showed in frames 0-9 too
+    confirm_first_seen(group, dmap)
+    assert always.first_seen is None and late.first_seen == kept is not None
+
+
 @pytest.mark.slow
 def test_raw_defect_free_camera_gives_an_empty_map(raw_sims):
     _, _, [(_, dmap, _)] = raw_sims(4, defects=False)

@@ -17,14 +17,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hotpixels import _kernels
 from hotpixels.defectmap import DefectMap
 from hotpixels.detect import MIN_FRAMES, detect_defects
 from hotpixels.errors import HotPixelsError, ParameterError
-from hotpixels.io.decode import FileInfo, probe
+from hotpixels.io.decode import FileInfo, decode, probe
 from hotpixels.io.metadata import CameraKey
 from hotpixels.io.readers import iter_image_files
+from hotpixels.mosaic import plane_of
 from hotpixels.parallel import REPEAT_TOLERANCE, chunks_of, pool_plan, run_chunks, state_files
-from hotpixels.stats import _MAX_FRAMES, Accumulator
+from hotpixels.stats import _MAX_FRAMES, Accumulator, frame_threshold
 
 __all__ = ["REPEAT_TOLERANCE", "Group", "ScanResult", "default_workers", "discover", "find", "scan"]
 
@@ -45,7 +47,12 @@ class Group:
     acc: Accumulator = field(default_factory=Accumulator)
     files: list[Path] = field(default_factory=list)
     repeats: list[Path] = field(default_factory=list)
-    dates: list = field(default_factory=list)  # capture dates of the group's files, by rank
+    ranked: list = field(default_factory=list)  # the group's dated files, by capture date
+
+    @property
+    def dates(self) -> list:
+        """Capture dates of the group's dated files, by rank."""
+        return [i.taken if i is not None else None for i in self.ranked]
 
 
 @dataclass
@@ -174,9 +181,9 @@ def scan(
             levels = [o.info.levels for o in mine if o.info.levels]
             if levels:  # RAW: black and white level (the first file of the camera's)
                 acc.black, acc.white = min(v[0] for v in levels), max(v[1] for v in levels)
-            ranked = {o.info.rank: o.info.taken for o in mine if o.info.rank is not None}
-            dates = [ranked.get(r) for r in range(max(ranked) + 1)] if ranked else []
-            group = Group(key, acc, dates=dates)
+            by_rank = {o.info.rank: o.info for o in mine if o.info.rank is not None}
+            ranked = [by_rank.get(r) for r in range(max(by_rank) + 1)] if by_rank else []
+            group = Group(key, acc, ranked=ranked)
             for o in mine:
                 if o.status == "failed":
                     failures.append((o.info.path, o.error))
@@ -191,6 +198,50 @@ def scan(
                      for o in r.outcomes if o.status == "failed"]  # fmt: skip
     ordered = sorted(groups, key=lambda g: (-len(g.files), g.key))
     return ScanResult(ordered, sorted(failures), used)
+
+
+def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = None) -> None:
+    """Drop a ``first_seen`` date when the photos before it show the defect after all.
+
+    The state keeps only the first *strong* showing (6 sigmas); a weak defect may have
+    shown more faintly before. The photos dated before each dated defect (few: dates
+    are rare) are decoded again, and if the defect stood out in at least 2 of them and
+    a fifth (its residual beyond the frame's noise threshold and half its mean excess,
+    with its sign), it was there: the date is removed.
+    """
+    dated = [d for d in dmap.defects if d.first_seen is not None]
+    if not dated:
+        return
+    raw = dmap.frame == "raw"
+    points = {id(d): plane_of(d.x, d.y) if raw else (d.y, d.x, _channel(d)) for d in dated}
+    ranks = {id(d): group.dates.index(d.first_seen) for d in dated}
+    shown = dict.fromkeys(points, 0)
+    for rank, info in enumerate(group.ranked[: max(ranks.values())]):
+        if info is None:
+            continue
+        try:
+            frame = decode(info, prefer=decoder)
+        except HotPixelsError:
+            continue
+        threshold = frame_threshold(frame)
+        for d in dated:
+            key = id(d)
+            if rank < ranks[key]:
+                y, x, c = points[key]
+                r = int(_kernels.band_residual(frame, y, y + 1)[0, x, c])
+                sign = 1 if (d.excess or 0) >= 0 else -1
+                # r is 8x the excess over the neighbours: beyond the noise and half of
+                # the defect's mean excess
+                shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
+    for d in dated:
+        before = ranks[id(d)]
+        if shown[id(d)] >= max(2, 0.2 * before):
+            d.first_seen = None
+
+
+def _channel(d) -> int:
+    names = ("R", "G", "B")
+    return names.index(d.channel) if d.channel in names else 0
 
 
 def find(
@@ -235,6 +286,7 @@ def find(
             continue
         dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, dates=g.dates,
                               **detect_kwargs)  # fmt: skip
+        confirm_first_seen(g, dmap, decoder=decoder)
         maps.append((g, dmap, None))
     return result, maps
 
