@@ -118,6 +118,7 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
 
     @numba.njit(cache=True, nogil=True)
     def _add_row(a1, a2, arr, an, af, cur, rb, th, sq, enc):
+        narrow = rb.dtype.type
         th2 = th + th
         t1, t2, trr, tn = a1.dtype.type, a2.dtype.type, arr.dtype.type, an.dtype.type
         square = sq.dtype.type
@@ -130,7 +131,9 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
             r = square(rb[i])
             arr[i] += trr((r * r) >> 3)
             an[i] += tn(rb[i] > th) - tn(rb[i] < -th)
-            e = enc if (rb[i] > th2) | (rb[i] < -th2) else none
+        hi, lo = narrow(th2), narrow(-th2)  # the residual's own type: the loop vectorises
+        for i in range(cur.size):
+            e = enc if (rb[i] > hi) | (rb[i] < lo) else none
             af[i] = e if e > af[i] else af[i]
 
     @numba.njit(cache=True, nogil=True)
@@ -147,9 +150,10 @@ if HAVE_NUMBA:  # pragma: no cover - compiled; compared with numpy in tests
     @numba.njit(cache=True, nogil=True)
     def _seen_row(af, rb, th, enc):
         none = af.dtype.type(0)
-        th2 = th + th
+        narrow = rb.dtype.type
+        hi, lo = narrow(th + th), narrow(-(th + th))
         for i in range(rb.size):
-            e = enc if (rb[i] > th2 or rb[i] < -th2) else none
+            e = enc if (rb[i] > hi) | (rb[i] < lo) else none
             af[i] = e if e > af[i] else af[i]
 
     @numba.njit(cache=True, nogil=True)
