@@ -23,6 +23,7 @@ from hotpixels.detect import MIN_FRAMES, detect_defects
 from hotpixels.errors import HotPixelsError, ParameterError
 from hotpixels.io.decode import FileInfo, decode, probe
 from hotpixels.io.metadata import CameraKey
+from hotpixels.io.raw import RAW_SUFFIXES
 from hotpixels.io.readers import iter_image_files
 from hotpixels.mosaic import plane_of
 from hotpixels.parallel import REPEAT_TOLERANCE, chunks_of, pool_plan, run_chunks, state_files
@@ -62,6 +63,7 @@ class ScanResult:
     groups: list[Group]
     failures: list[tuple[Path, str]]
     workers: int = 1  # processes that decoded (see hotpixels.parallel.pool_plan)
+    skipped: list[Path] = field(default_factory=list)  # earlier outputs of fix, left out
 
     @property
     def n_read(self) -> int:
@@ -69,7 +71,22 @@ class ScanResult:
         return sum(len(g.files) + len(g.repeats) for g in self.groups)
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+def is_fix_output(path: Path, prefix: str = "c_") -> bool:
+    """Whether a file is an earlier output of ``hotpixels fix`` beside its input
+    (``c_NAME`` next to ``NAME``, or ``c_STEM.tif`` next to the RAW file ``STEM.*``)."""
+    name = path.name
+    if not name.startswith(prefix) or len(name) <= len(prefix):
+        return False
+    original = path.with_name(name[len(prefix) :])
+    if original.exists():
+        return True
+    return path.suffix.lower() == ".tif" and any(
+        path.with_name(original.stem + ext).exists() or
+        path.with_name(original.stem + ext.upper()).exists() for ext in RAW_SUFFIXES)
+
+
+def discover(paths: Iterable[str | Path], skipped: list | None = None
+             ) -> tuple[list[Path], list[tuple[Path, str]]]:  # fmt: skip
     """Expand files and folders (recursively) into a sorted list of image files.
 
     Parameters
@@ -77,7 +94,10 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, 
     paths : iterable of str or Path
         Files are taken as given; folders contribute files ending in .jpg, .jpeg,
         .png, .tif or .tiff and camera RAW endings (.dng, .cr2, .nef, ...; any case),
-        hidden files excluded.
+        hidden files excluded, and so are earlier outputs of ``hotpixels fix`` beside
+        their inputs (:func:`is_fix_output`): a repaired copy is no new photo.
+    skipped : list, optional
+        Receives the outputs of ``fix`` that were left out.
 
     Returns
     -------
@@ -89,7 +109,12 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, 
     failures: list[tuple[Path, str]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.update(f for f, _ in iter_image_files(p))
+            for f, _ in iter_image_files(p):
+                if is_fix_output(f):
+                    if skipped is not None:
+                        skipped.append(f)
+                else:
+                    files.add(f)
         elif p.is_file():
             files.add(p)
         else:
@@ -161,7 +186,8 @@ def scan(
     >>> res.groups[0].acc.n, res.failures
     (3, [])
     """
-    files, failures = discover(paths)
+    skipped: list[Path] = []
+    files, failures = discover(paths, skipped)
     infos = probe_all(files, failures, progress)
     groups: list[Group] = []
     with state_files(infos) as states:
@@ -197,7 +223,7 @@ def scan(
         failures += [(o.info.path, o.error) for r in results if r.index < 0
                      for o in r.outcomes if o.status == "failed"]  # fmt: skip
     ordered = sorted(groups, key=lambda g: (-len(g.files), g.key))
-    return ScanResult(ordered, sorted(failures), used)
+    return ScanResult(ordered, sorted(failures), used, sorted(skipped))
 
 
 def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = None) -> None:

@@ -150,6 +150,9 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
         if as_json:
             click.echo(json.dumps(docs if len(docs) != 1 else docs[0], indent=1))
         print_failures(result.failures)
+        if result.skipped and not quiet:
+            echo_err(f"skipped {len(result.skipped)} earlier output(s) of hotpixels fix (c_NAME "
+                     "beside NAME): a repaired copy is no new photo")  # fmt: skip
         if not quiet:
             n = result.n_read
             names = {"rawpy"} if any(g.key.frame == "raw" for g in result.groups) else set()
