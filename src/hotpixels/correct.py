@@ -24,13 +24,21 @@ _OFFSETS = [(dy, dx, _DIAG if dy and dx else 1.0)
             for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]  # fmt: skip
 
 
-def _mask_of(shape: tuple[int, int], pixels: Iterable[tuple[int, int]]) -> np.ndarray:
+def _inside(shape: tuple[int, int], pixels: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The distinct ``(x, y)`` of ``pixels``, each checked to lie inside ``shape``."""
     h, w = shape
-    mask = np.zeros((h, w), dtype=bool)
+    out = set()
     for x, y in pixels:
         if not (0 <= x < w and 0 <= y < h):
             msg = f"pixel {x},{y} is outside the image ({w}x{h}; x is 0..{w - 1}, y 0..{h - 1})"
             raise ParameterError(msg)
+        out.add((int(x), int(y)))
+    return out
+
+
+def _mask_of(shape: tuple[int, int], pixels: Iterable[tuple[int, int]]) -> np.ndarray:
+    mask = np.zeros(shape, dtype=bool)
+    for x, y in _inside(shape, pixels):
         mask[y, x] = True
     return mask
 
@@ -236,7 +244,7 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
         raise ParameterError(msg)
     h, w = arr.shape
     lattices: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for x, y in _mask_points(pixels, (h, w)):
+    for x, y in _inside((h, w), pixels):
         lattices.setdefault((y % 2, x % 2), []).append((x // 2, y // 2))
     out = arr if in_place else arr.copy()
     for (dy, dx), points in lattices.items():
@@ -247,12 +255,6 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
             values = np.clip(np.rint(values), info.min, info.max)
         out[dy::2, dx::2][ys, xs] = values[:, 0].astype(out.dtype)
     return out
-
-
-def _mask_points(pixels: Iterable[tuple[int, int]], shape: tuple[int, int]):
-    """The distinct ``(x, y)`` of ``pixels``, checked to lie inside ``shape``."""
-    ys, xs = np.nonzero(_mask_of(shape, pixels))
-    return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
 def repair_raw(raw, dmap) -> int:

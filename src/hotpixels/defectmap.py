@@ -135,7 +135,7 @@ class DefectMap:
             raise DefectMapError(msg)
         try:
             image = doc["image"]
-            defects = [_defect_from(d) for d in doc.get("defects", [])]
+            defects = [defect_from_dict(d) for d in doc.get("defects", [])]
             cam = doc.get("camera") or {}
             return cls(
                 width=int(image["width"]),
@@ -227,7 +227,8 @@ def _defect_dict(d: Defect) -> dict:
     return out
 
 
-def _defect_from(doc: dict) -> Defect:
+def defect_from_dict(doc: dict) -> Defect:
+    """A :class:`Defect` from its JSON dictionary (raises ValueError when malformed)."""
     kind = doc.get("kind", "hot")
     if kind not in (*KINDS, UNKNOWN):
         msg = f"unknown defect kind {kind!r}"

@@ -50,7 +50,7 @@ from hotpixels.errors import ParameterError
 from hotpixels.mosaic import photosite, plane_of
 from hotpixels.stats import NEVER_SEEN, Accumulator
 
-__all__ = ["Evidence", "detect_defects", "evidence", "variance_ranking"]
+__all__ = ["Evidence", "detect_defects", "evidence", "subpixel_of", "variance_ranking"]
 
 Z_THRESHOLD = 14.0
 D_THRESHOLD = -0.5
@@ -349,7 +349,6 @@ def detect_defects(
         weak = np.empty((0, 2), dtype=np.intp)
     if cfa is not None:
         defects, near_defects = _photosite_defects(ev, cfa, strong, weak)
-        points = [plane_of(d.x, d.y) for d in defects]
         h, w = (camera.height, camera.width) if camera is not None else (2 * acc.shape[0],
                                                                         2 * acc.shape[1])
     else:
@@ -357,16 +356,16 @@ def detect_defects(
         near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
         defects = [_make_defect(ev, names, score_px, dominant, y, x, centres) for y, x in centres]
         near_defects = [_make_defect(ev, names, score_px, dominant, y, x, near) for y, x in near]
-        points = [(y, x, int(dominant[y, x])) for y, x in centres]
         h, w, _ = acc.shape
-    for d, (y, x, c) in zip(defects, points, strict=True):
-        d.first_seen = _first_seen(ev, dates, y, x, c)
+    frame = "raw" if cfa is not None else "image"
+    for d in defects:
+        d.first_seen = _first_seen(ev, dates, *subpixel_of(d, frame))
     defects.sort(key=lambda d: (-d.score, d.y, d.x))
     near_defects.sort(key=lambda d: (-d.score, d.y, d.x))
     return DefectMap(
         width=w,
         height=h,
-        frame="raw" if cfa is not None else "image",
+        frame=frame,
         cfa=cfa or "",
         frames=acc.n,
         defects=defects,
@@ -436,6 +435,15 @@ def _photosite_defect(ev: Evidence, cfa: str, score: float, py: int, px: int, k:
         mean=round(ev.mean(py, px, k), 2),
         excess=round(ev.mean_residual(py, px, k), 2),
     )
+
+
+def subpixel_of(d: Defect, frame: str) -> tuple[int, int, int]:
+    """Where a defect's strongest subpixel sits in the statistics: ``(row, column,
+    channel)``; for a RAW-frame map, in the mosaic's colour planes."""
+    if frame == "raw":
+        return plane_of(d.x, d.y)
+    names = next((n for n in _CHANNELS.values() if d.channel in n), ())
+    return d.y, d.x, names.index(d.channel) if names else int(d.channel or 0)
 
 
 def _first_seen(ev: Evidence, dates: list | None, y: int, x: int, c: int):

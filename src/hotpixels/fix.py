@@ -34,7 +34,7 @@ from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
 from hotpixels.jpegblocks import LocalRepairUnsupported, decoded_pixels, repair_jpeg_blocks
 from hotpixels.orient import locate
 
-__all__ = ["FixResult", "fix_files", "fix_image_file", "fix_raw_file", "output_path"]
+__all__ = ["FixResult", "fix_file", "fix_files", "fix_image_file", "fix_raw_file", "output_path"]
 
 
 @dataclass
@@ -220,6 +220,17 @@ def fix_raw_file(
             "file is unchanged")
 
 
+def fix_file(src: str | Path, dst: str | Path, pixels: Iterable[tuple[int, int]], *,
+             overwrite: bool = False, reencode: bool = False,
+             expect_size: tuple[int, int] | None = None) -> str:  # fmt: skip
+    """Repair ``pixels`` of a photo (:func:`fix_image_file`) or a RAW file
+    (:func:`fix_raw_file`, which has no ``reencode``); returns the note."""
+    if is_raw(src):
+        return fix_raw_file(src, dst, pixels, overwrite=overwrite, expect_size=expect_size)
+    return fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
+                          expect_size=expect_size)  # fmt: skip
+
+
 def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, Path, bool]]:
     """(file, path relative to its given root, found in a folder) for files and folders."""
     out = []
@@ -294,12 +305,8 @@ def fix_files(
                 raise ParameterError(msg)
             if mismatch:
                 raise ParameterError(mismatch)
-            size = (dmap.width, dmap.height)
-            if is_raw(src):
-                note = fix_raw_file(src, dst, pixels, overwrite=overwrite, expect_size=size)
-            else:
-                note = fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
-                                      expect_size=size)  # fmt: skip
+            note = fix_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
+                            expect_size=(dmap.width, dmap.height))  # fmt: skip
         except HotPixelsError as err:
             result.failures.append((src, str(err)))
             if progress:

@@ -26,8 +26,9 @@ import io
 import re
 from pathlib import Path
 
-from hotpixels.defectmap import KINDS, UNKNOWN, Defect, DefectMap, _Camera
+from hotpixels.defectmap import UNKNOWN, Defect, DefectMap, _Camera, defect_from_dict
 from hotpixels.errors import DefectMapError
+from hotpixels.mosaic import colour_at
 
 __all__ = ["EXPORT_FORMATS", "export_text", "guess_format", "import_text", "rawtherapee_name"]
 
@@ -172,7 +173,7 @@ def import_text(
                 msg = f"{source}: position {x},{y} is outside the {width}x{height} frame"
                 raise DefectMapError(msg)
         if cfa and not d.channel:
-            d.channel = cfa[2 * (d.y % 2) + (d.x % 2)]
+            d.channel = colour_at(cfa, d.x, d.y)
             d.channels = [d.channel]
     return DefectMap(width=width, height=height, defects=defects, frame=frame, cfa=cfa,
                      camera=_Camera(*camera), parameters={"imported": fmt})  # fmt: skip
@@ -210,18 +211,14 @@ def _read_csv(text: str, source: str) -> list[Defect]:
         raise DefectMapError(msg)
     defects = []
     for number, row in enumerate(reader, 2):
+        channel = row.get("channel") or ""
         try:
-            kind = row.get("kind") or UNKNOWN
-            if kind not in (*KINDS, UNKNOWN):
-                raise ValueError(f"unknown kind {kind!r}")
-            members = [tuple(int(v) for v in p.split(",")) for p in (row.get("members") or "").split()]
-            defects.append(Defect(
-                x=int(row["x"]), y=int(row["y"]), kind=kind,
-                score=float(row.get("score") or 0.0), channel=row.get("channel") or "",
-                channels=[row["channel"]] if row.get("channel") else [],
-                frames=int(row["frames"]) if row.get("frames") else None,
-                members=members,
-            ))  # fmt: skip
+            doc = {"x": row["x"], "y": row["y"], "kind": row.get("kind") or UNKNOWN,
+                   "score": row.get("score") or 0.0, "channel": channel,
+                   "channels": [channel] if channel else [],
+                   "frames": int(row["frames"]) if row.get("frames") else None,
+                   "members": [p.split(",") for p in (row.get("members") or "").split()]}  # fmt: skip
+            defects.append(defect_from_dict(doc))
         except (TypeError, ValueError) as err:
             msg = f"{source}, line {number}: {err}"
             raise DefectMapError(msg) from err

@@ -297,8 +297,8 @@ def run_chunks(
         raise ParameterError(msg)
     resolver = _Resolver()
     results: list[ChunkResult] = []
-    ctx, workers = pool_plan(chunks, workers)
-    if workers == 1 or len(chunks) <= 1:
+    ctx, workers = pool_plan(chunks, workers)  # at most one per chunk
+    if workers == 1:
         _init_worker(None, prefer)
         try:
             for chunk in chunks:
@@ -316,7 +316,7 @@ def run_chunks(
     if ctx.get_start_method() == "fork":
         _warm(chunks)  # once here rather than in every worker
     locks = [ctx.Lock() for _ in range(_N_LOCKS)]
-    with ctx.Pool(min(workers, len(chunks)), initializer=_init_worker, initargs=(locks, prefer)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(locks, prefer)) as pool:
         for chunk, res in zip(chunks, pool.imap(run_chunk, chunks), strict=True):
             resolver.settle(chunk, res)
             results.append(res)

@@ -19,13 +19,12 @@ from pathlib import Path
 
 from hotpixels import _kernels
 from hotpixels.defectmap import DefectMap
-from hotpixels.detect import MIN_FRAMES, detect_defects
+from hotpixels.detect import MIN_FRAMES, detect_defects, subpixel_of
 from hotpixels.errors import HotPixelsError, ParameterError
 from hotpixels.io.decode import FileInfo, decode, probe
 from hotpixels.io.metadata import CameraKey
 from hotpixels.io.raw import RAW_SUFFIXES
 from hotpixels.io.readers import iter_image_files
-from hotpixels.mosaic import plane_of
 from hotpixels.parallel import REPEAT_TOLERANCE, chunks_of, pool_plan, run_chunks, state_files
 from hotpixels.stats import _MAX_FRAMES, Accumulator, frame_threshold
 
@@ -238,8 +237,7 @@ def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = N
     dated = [d for d in dmap.defects if d.first_seen is not None]
     if not dated:
         return
-    raw = dmap.frame == "raw"
-    points = {id(d): plane_of(d.x, d.y) if raw else (d.y, d.x, _channel(d)) for d in dated}
+    points = {id(d): subpixel_of(d, dmap.frame) for d in dated}
     ranks = {id(d): group.dates.index(d.first_seen) for d in dated}
     shown = dict.fromkeys(points, 0)
     for rank, info in enumerate(group.ranked[: max(ranks.values())]):
@@ -260,14 +258,8 @@ def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = N
                 # the defect's mean excess
                 shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
     for d in dated:
-        before = ranks[id(d)]
-        if shown[id(d)] >= max(2, 0.2 * before):
+        if shown[id(d)] >= max(2, 0.2 * ranks[id(d)]):
             d.first_seen = None
-
-
-def _channel(d) -> int:
-    names = ("R", "G", "B")
-    return names.index(d.channel) if d.channel in names else 0
 
 
 def find(

@@ -11,12 +11,15 @@ from hotpixels.defectmap import DefectMap
 from hotpixels.formats import export_text, rawtherapee_name
 from hotpixels.io.writers import atomic_write_bytes
 
+#: File name ending of an export beside its map, by format (else the format's name).
+_SUFFIX = {"dcraw": "dcraw.txt"}
+
 
 def default_output(map_path: Path, dmap: DefectMap, fmt: str) -> Path:
     """Where an export goes without ``-o``: beside the map (RawTherapee: its own name)."""
     if fmt == "rawtherapee":
         return map_path.with_name(rawtherapee_name(dmap))
-    return map_path.with_name(f"{map_path.stem}.{ {'dcraw': 'dcraw.txt'}.get(fmt, fmt) }")
+    return map_path.with_name(f"{map_path.stem}.{_SUFFIX.get(fmt, fmt)}")
 
 
 @click.command("export")

@@ -19,8 +19,7 @@ from hotpixels.cli._common import (
     verbose_option,
 )
 from hotpixels.defectmap import DefectMap
-from hotpixels.fix import _expand, fix_files, fix_image_file, fix_raw_file, output_path
-from hotpixels.io.raw import is_raw
+from hotpixels.fix import _expand, fix_file, fix_files, output_path
 
 _XY = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
 
@@ -83,10 +82,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
             dst = output_path(photo, out_dir=out_dir)
             if out_dir is not None:
                 out_dir.mkdir(parents=True, exist_ok=True)
-            if is_raw(photo):
-                note = fix_raw_file(photo, dst, pixels, overwrite=overwrite)
-            else:
-                note = fix_image_file(photo, dst, pixels, overwrite=overwrite, reencode=reencode)
+            note = fix_file(photo, dst, pixels, overwrite=overwrite, reencode=reencode)
             if not quiet:
                 click.echo(f"{photo} -> {dst}: {len(pixels)} pixel(s) repaired; {note}")
             return EXIT_OK

@@ -19,7 +19,7 @@ import numpy as np
 
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
-from hotpixels.io.raw import is_raw, raw_header, read_planes
+from hotpixels.io.raw import is_raw, raw_header, raw_levels, read_planes
 from hotpixels.io.readers import corrupt_error, image_to_array, open_image
 
 __all__ = ["DECODERS", "FileInfo", "decode", "decoder_name", "probe"]
@@ -80,14 +80,13 @@ def probe(path: str | Path, known: dict | None = None) -> FileInfo:
     path = Path(path)
     if is_raw(path):
         known = {} if known is None else known
-        head = raw_header(path, pattern=False)
+        head = raw_header(path)
         camera = (head["make"], head["model"], head["serial"], head["width"], head["height"])
         if camera not in known:
-            full = raw_header(path)
-            known[camera] = (full["cfa"], (full["black"], full["white"]))
-        cfa, levels = known[camera]
+            known[camera] = raw_levels(path)
+        cfa, black, white = known[camera]
         key = CameraKey(*camera, 4, "raw", cfa)
-        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], levels)
+        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], (black, white))
     with open_image(path, load=False) as image:
         mode, fmt = image.mode, image.format or ""
         w, h = image.size

@@ -26,8 +26,8 @@ import numpy as np
 from hotpixels.errors import HotPixelsError, ImageReadError, MissingDependencyError, ParameterError
 from hotpixels.mosaic import to_planes
 
-__all__ = ["RAW_SUFFIXES", "develop", "is_raw", "raw_header", "read_mosaic", "read_planes",
-           "write_dng", "write_tiff16"]
+__all__ = ["RAW_SUFFIXES", "develop", "is_raw", "raw_header", "raw_levels", "read_mosaic",
+           "read_planes", "write_dng", "write_tiff16"]
 
 #: File name endings read as camera RAW.
 RAW_SUFFIXES = frozenset({
@@ -110,51 +110,49 @@ def _parse_stamp(text: str) -> _dt.datetime | None:
         return None
 
 
-def raw_header(path: str | Path, *, pattern: bool = True) -> dict:
-    """Read a RAW file's header.
+def raw_header(path: str | Path) -> dict:
+    """Read a RAW file's header, without unpacking the mosaic.
 
     Parameters
     ----------
     path : str or Path
-    pattern : bool
-        Also read the colour filter pattern and the black and white levels. LibRaw
-        knows them only after unpacking the mosaic (about as long as decoding), so a
-        scan asks once per camera and takes the rest from the first file.
 
     Returns
     -------
     dict
-        ``make, model, serial, width, height`` (visible area), ``taken`` (datetime or
-        None); with ``pattern``, ``cfa`` (e.g. "RGGB"), ``black`` and ``white``.
+        ``make, model, serial, width, height`` (visible area) and ``taken`` (datetime
+        or None).
+
+    Raises
+    ------
+    ImageReadError
+        One line naming the file, when LibRaw cannot read it.
+    MissingDependencyError
+        When rawpy is not installed.
+    """
+    path = Path(path)
+    with _opened(path, "not a readable camera RAW file") as raw:
+        sizes = raw.sizes
+    make, model, serial, taken = _tiff_identity(path)
+    return {"make": make, "model": model, "serial": serial, "width": int(sizes.width),
+            "height": int(sizes.height), "taken": taken}  # fmt: skip
+
+
+def raw_levels(path: str | Path) -> tuple[str, int, int]:
+    """A RAW file's 2x2 colour pattern (e.g. ``"RGGB"``) and black and white levels.
+
+    LibRaw knows them only after unpacking the mosaic (about as long as decoding), so a
+    scan asks once per camera (:func:`hotpixels.io.decode.probe`).
 
     Raises
     ------
     ImageReadError
         One line naming the file, when LibRaw cannot read it or its mosaic is not a
         2x2 Bayer pattern.
-    MissingDependencyError
-        When rawpy is not installed.
     """
-    rawpy, path = _rawpy(), Path(path)
-    raw = rawpy.RawPy()
-    out: dict = {}
-    try:
-        raw.open_file(str(path))
-        sizes = raw.sizes
-        if pattern:
-            out["cfa"] = _cfa_of(raw, path)
-            out["black"] = int(min(raw.black_level_per_channel))
-            out["white"] = int(raw.white_level)
-    except HotPixelsError:
-        raise
-    except _libraw_errors(rawpy) as err:
-        msg = f"{path}: not a readable camera RAW file ({_reason(err)})"
-        raise ImageReadError(msg) from err
-    finally:
-        raw.close()
-    make, model, serial, taken = _tiff_identity(path)
-    return {"make": make, "model": model, "serial": serial, "width": int(sizes.width),
-            "height": int(sizes.height), "taken": taken, **out}  # fmt: skip
+    path = Path(path)
+    with _opened(path, "not a readable camera RAW file") as raw:
+        return _cfa_of(raw, path), int(min(raw.black_level_per_channel)), int(raw.white_level)
 
 
 def _reason(err: BaseException) -> str:
@@ -166,7 +164,8 @@ def _reason(err: BaseException) -> str:
 
 @contextmanager
 def _opened(path: Path, what: str = "corrupt or truncated RAW file"):
-    """An unpacked rawpy image; LibRaw's errors become one-line :class:`ImageReadError`."""
+    """An opened rawpy image (LibRaw unpacks the mosaic when it is first asked for);
+    LibRaw's errors become one-line :class:`ImageReadError`."""
     rawpy = _rawpy()
     try:
         with rawpy.imread(str(path)) as raw:
