@@ -75,3 +75,14 @@ def test_find_leaves_out_earlier_fix_outputs(small_sim, tmp_path):
     assert names(after) == names(before) | {"c_unrelated.png"}
     res = CliRunner().invoke(cli, ["find", str(tmp_path), "-o", str(tmp_path / "m.json")])
     assert res.exit_code == 0 and "skipped 1 earlier output(s) of hotpixels fix" in res.output
+
+
+def test_simulate_too_small_for_its_defects_is_an_error(tmp_path):
+    out = tmp_path / "tiny"
+    res = CliRunner().invoke(cli, ["simulate", str(out), "--size", "64x64", "--frames", "3"])
+    assert res.exit_code == 2 and "no room for the simulated defects" in res.output
+    assert not out.exists()  # nothing written
+    res = CliRunner().invoke(cli, ["simulate", str(out), "--size", "64x64", "--frames", "3",
+                                   "--no-defects", "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert len(list(out.glob("frame_*.jpg"))) == 3

@@ -228,6 +228,15 @@ def _develop(mosaic12: np.ndarray) -> np.ndarray:
     return _LUT[idx]
 
 
+#: Random draws for one defect's place before the size is called too small.
+_PLACE_TRIES = 2000
+
+
+def _no_room(w: int, h: int) -> ParameterError:
+    return ParameterError(f"{w}x{h} has no room for the simulated defects (24 px apart); "
+                          "use at least 256x192, or simulate without defects")  # fmt: skip
+
+
 def _plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
     """Place defects of every kind at random photosites, at least 24 px apart."""
     specs = [
@@ -255,11 +264,12 @@ def _plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
         return _CHANNEL_NAMES[CFA_PATTERN[y % 2, x % 2]]
 
     def spot(margin: int = 12) -> tuple[int, int]:
-        while True:
+        for _ in range(_PLACE_TRIES):
             x = int(rng.integers(margin, w - margin - 1))
             y = int(rng.integers(margin, h - margin))
             if free(x, y) and free(x + 1, y):
                 return x, y
+        raise _no_room(w, h)
 
     for kind, note, level in specs:
         x, y = spot()
@@ -275,10 +285,9 @@ def _plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
     placed.append(SimulatedDefect(x, y, "hot", chan(x, y), 0, "adjacent pair", 1.0))
     placed.append(SimulatedDefect(x + 1, y, "hot", chan(x + 1, y), 0, "adjacent pair", 0.5))
     # One on the image border.
-    while True:
-        x = int(rng.integers(30, w - 30))
-        if free(x, 0):
-            break
+    x = next((x for x in map(int, rng.integers(30, w - 30, _PLACE_TRIES)) if free(x, 0)), -1)
+    if x < 0:
+        raise _no_room(w, h)
     placed.append(SimulatedDefect(x, 0, "hot", chan(x, 0), 0, "border", 1.0))
     # One that appears later.
     x, y = spot()
@@ -400,13 +409,13 @@ def simulate(
     if fmt not in ("jpeg", "png"):
         msg = f"fmt must be 'jpeg' or 'png', got {fmt!r}"
         raise ParameterError(msg)
+    model = model or f"HP-SIM {seed}"
+    rng = np.random.default_rng(seed)
+    truth = _plan_defects(rng, w, h, frames) if defects else []
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if clean:
         (out / "clean").mkdir(exist_ok=True)
-    model = model or f"HP-SIM {seed}"
-    rng = np.random.default_rng(seed)
-    truth = _plan_defects(rng, w, h, frames) if defects else []
 
     burst_seed = int(rng.integers(2**31))
     burst_light_list = None
