@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import sys
 
@@ -93,6 +94,24 @@ def test_a_date_that_earlier_photos_contradict_is_dropped(raw_sims):
     kept = late.first_seen
     always.first_seen = group.dates[10]  # a wrong date: it showed in frames 0-9 too
     confirm_first_seen(group, dmap)
+    assert always.first_seen is None and late.first_seen == kept is not None
+
+
+def test_confirming_a_date_decodes_a_bounded_sample(raw_sims, monkeypatch):
+    scan = importlib.import_module("hotpixels.scan")  # the package's `scan` is the function
+
+    sim, _, [(group, dmap, _)] = raw_sims(1)
+    truth = _truth(sim)
+    late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+    always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
+    kept, always.first_seen = late.first_seen, group.dates[10]
+    decoded = []
+    real = scan.decode
+    monkeypatch.setattr(scan, "decode", lambda info, **kw: decoded.append(info) or real(info, **kw))
+    monkeypatch.setattr(scan, "CONFIRM_FRAMES", 3)
+    scan.confirm_first_seen(group, dmap)
+    # frames 0, 5, 9 for the wrong date; 0, mid, last before the late one: 0 is shared
+    assert len(decoded) == 5 and group.ranked[0] in decoded
     assert always.first_seen is None and late.first_seen == kept is not None
 
 

@@ -30,6 +30,9 @@ from hotpixels.stats import _MAX_FRAMES, Accumulator, frame_threshold
 
 __all__ = ["REPEAT_TOLERANCE", "Group", "ScanResult", "default_workers", "discover", "find", "scan"]
 
+#: Photos before a first date that are decoded again to confirm it (evenly spread).
+CONFIRM_FRAMES = 16
+
 
 def default_workers() -> int:
     """Number of worker processes by default: the cores this process may use."""
@@ -229,18 +232,21 @@ def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = N
     """Drop a ``first_seen`` date when the photos before it show the defect after all.
 
     The state keeps only the first *strong* showing (6 sigmas); a weak defect may have
-    shown more faintly before. The photos dated before each dated defect (few: dates
-    are rare) are decoded again, and if the defect stood out in at least 2 of them and
-    a fifth (its residual beyond the frame's noise threshold and half its mean excess,
-    with its sign), it was there: the date is removed.
+    shown more faintly before. Photos dated before each dated defect are decoded again
+    (at most :data:`CONFIRM_FRAMES` of them, evenly spread, so the cost does not grow
+    with the archive), and if the defect stood out in at least 2 of them and a fifth
+    (its residual beyond the frame's noise threshold and half its mean excess, with its
+    sign), it was there: the date is removed.
     """
     dated = [d for d in dmap.defects if d.first_seen is not None]
     if not dated:
         return
     points = {id(d): subpixel_of(d, dmap.frame) for d in dated}
-    ranks = {id(d): group.dates.index(d.first_seen) for d in dated}
+    before = {id(d): _spread(group.dates.index(d.first_seen), CONFIRM_FRAMES) for d in dated}
+    looked = dict.fromkeys(points, 0)
     shown = dict.fromkeys(points, 0)
-    for rank, info in enumerate(group.ranked[: max(ranks.values())]):
+    for rank in sorted(set().union(*before.values())):
+        info = group.ranked[rank]
         if info is None:
             continue
         try:
@@ -250,16 +256,24 @@ def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = N
         threshold = frame_threshold(frame)
         for d in dated:
             key = id(d)
-            if rank < ranks[key]:
+            if rank in before[key]:
                 y, x, c = points[key]
                 r = int(_kernels.band_residual(frame, y, y + 1)[0, x, c])
                 sign = 1 if (d.excess or 0) >= 0 else -1
                 # r is 8x the excess over the neighbours: beyond the noise and half of
                 # the defect's mean excess
+                looked[key] += 1
                 shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
     for d in dated:
-        if shown[id(d)] >= max(2, 0.2 * ranks[id(d)]):
+        if shown[id(d)] >= max(2, 0.2 * looked[id(d)]):
             d.first_seen = None
+
+
+def _spread(n: int, k: int) -> set[int]:
+    """At most ``k`` of ``range(n)``, evenly spread, first and last included."""
+    if n <= k:
+        return set(range(n))
+    return {round(i * (n - 1) / (k - 1)) for i in range(k)}
 
 
 def find(

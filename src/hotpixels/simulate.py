@@ -285,8 +285,11 @@ def _plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
     placed.append(SimulatedDefect(x, y, "hot", chan(x, y), 0, "adjacent pair", 1.0))
     placed.append(SimulatedDefect(x + 1, y, "hot", chan(x + 1, y), 0, "adjacent pair", 0.5))
     # One on the image border.
-    x = next((x for x in map(int, rng.integers(30, w - 30, _PLACE_TRIES)) if free(x, 0)), -1)
-    if x < 0:
+    for _ in range(_PLACE_TRIES):  # one draw at a time: the same series as ever
+        x = int(rng.integers(30, w - 30))
+        if free(x, 0):
+            break
+    else:
         raise _no_room(w, h)
     placed.append(SimulatedDefect(x, 0, "hot", chan(x, 0), 0, "border", 1.0))
     # One that appears later.
