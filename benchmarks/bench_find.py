@@ -7,7 +7,10 @@ its own process tree so that its memory is its own:
 (b)  the original find: Pillow + float64 Welford (mean, M2), one process;
 (c)  the original multiprocessing version: Pool(2), files[i::2], each worker returns
      its full arrays and the parent adds them;
-(d)  ``hotpixels find`` with 1 worker and with all cores.
+(d)  ``hotpixels find`` with 1 worker and with all cores;
+(e)  what one frame costs inside (d), in one process: RGB decode, luma-only decode (for
+     comparison), the state update (stacks of 4), the noise threshold and thumbnail, and
+     the fixed costs (numba start-up, detection): the floor of (d) against (a).
 
 Prints images/s, the ratios the issue asks for, and peak memory: the largest sum of
 PSS (proportional set size: shared pages counted once) over the stage's process tree,
@@ -91,6 +94,51 @@ def stage_original(files: list[Path], workers: int) -> None:
     print("lowest M2 at", np.unravel_index(flat[0], m2.shape))
 
 
+def _ms(fn, items) -> float:
+    import time
+
+    t = time.perf_counter()
+    for item in items:
+        fn(item)
+    return (time.perf_counter() - t) * 1000 / len(items)
+
+
+def stage_costs(files: list[Path]) -> None:
+    """Per-frame costs of find's steps in one process (after one warm-up frame)."""
+    import time
+
+    import simplejpeg
+
+    from hotpixels import detect
+    from hotpixels.parallel import thumbnail
+    from hotpixels.stats import Accumulator, accumulate, frame_threshold
+
+    datas = [p.read_bytes() for p in files[:9]]
+    t = time.perf_counter()
+    frame_threshold(simplejpeg.decode_jpeg(datas[0]))
+    start = time.perf_counter() - t
+    datas = datas[1:]
+    rgb = _ms(simplejpeg.decode_jpeg, datas)
+    luma = _ms(lambda d: simplejpeg.decode_jpeg(d, colorspace="GRAY"), datas)
+    frames = np.stack([simplejpeg.decode_jpeg(d) for d in datas])
+    side = _ms(lambda f: (frame_threshold(f), thumbnail(f)), frames)
+    acc = Accumulator.empty(frames.shape[1:], 8, capacity=len(frames))
+    ths = [frame_threshold(f) for f in frames]
+    accumulate(acc.state, frames[:4], ths[:4])  # touch every page of the state once
+    accumulate(acc.state, frames[:4], ths[:4], sign=-1)  # and back to zero, exactly
+    update = _ms(lambda k: accumulate(acc.state, frames[k : k + 4], ths[k : k + 4]), [0, 4]) / 4
+    acc.n = len(frames)
+    t = time.perf_counter()
+    detect.detect_defects(acc)
+    detection = time.perf_counter() - t
+    print(f"e  per frame: decode RGB {rgb:.1f} ms, decode luma only {luma:.1f} ms, update "
+          f"{update:.1f} ms, threshold+thumbnail {side:.1f} ms; once: numba start-up "
+          f"{start:.2f} s (with one decode), detection {detection:.2f} s")  # fmt: skip
+    floor = rgb / (rgb + update + side)
+    print(f"   floor of d1/a1 without fixed costs: {floor:.2f} (decode / (decode + update + "
+          "threshold + thumbnail))")
+
+
 def stage_hotpixels(data: Path, workers: int) -> None:
     out = Path(tempfile.mkdtemp()) / "map.json"
     cmd = [sys.executable, "-m", "hotpixels", "find", str(data), "-o", str(out), "-q", "-j", str(workers)]
@@ -125,7 +173,8 @@ def main() -> None:
         files = _files(data)
         {"decode": lambda: stage_decode(files, args.workers),
          "original": lambda: stage_original(files, args.workers),
-         "hotpixels": lambda: stage_hotpixels(data, args.workers)}[args.run]()  # fmt: skip
+         "hotpixels": lambda: stage_hotpixels(data, args.workers),
+         "costs": lambda: stage_costs(files)}[args.run]()  # fmt: skip
         return
     make_data(data, args.frames, args.size)
     n = len(_files(data))
@@ -146,6 +195,7 @@ def main() -> None:
     print(f"d / b  = {d['rate'] / b['rate']:.1f}    (target >= 15)")
     print(f"d1 / a1 = {d1['rate'] / a1['rate']:.2f}  (target >= 0.7)")
     print(f"peak PSS of d: {d['pss']:.0f} MB (target <= 1200 MB); c: {rows['c']['pss']:.0f} MB")
+    measure("costs", data, 1, n)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -228,15 +229,17 @@ def scan(
     return ScanResult(ordered, sorted(failures), used, sorted(skipped))
 
 
-def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = None) -> None:
+def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = None,
+                       workers: int = 1) -> None:  # fmt: skip
     """Drop a ``first_seen`` date when the photos before it show the defect after all.
 
     The state keeps only the first *strong* showing (6 sigmas); a weak defect may have
     shown more faintly before. Photos dated before each dated defect are decoded again
     (at most :data:`CONFIRM_FRAMES` of them, evenly spread, so the cost does not grow
-    with the archive), and if the defect stood out in at least 2 of them and a fifth
-    (its residual beyond the frame's noise threshold and half its mean excess, with its
-    sign), it was there: the date is removed.
+    with the archive; ``workers`` at a time, on threads: the decoders release the
+    GIL), and if the defect stood out in at least 2 of them and a fifth (its residual
+    beyond the frame's noise threshold and half its mean excess, with its sign), it was
+    there: the date is removed.
     """
     dated = [d for d in dmap.defects if d.first_seen is not None]
     if not dated:
@@ -245,25 +248,31 @@ def confirm_first_seen(group: Group, dmap: DefectMap, *, decoder: str | None = N
     before = {id(d): _spread(group.dates.index(d.first_seen), CONFIRM_FRAMES) for d in dated}
     looked = dict.fromkeys(points, 0)
     shown = dict.fromkeys(points, 0)
-    for rank in sorted(set().union(*before.values())):
+
+    def load(rank: int):
         info = group.ranked[rank]
-        if info is None:
-            continue
         try:
-            frame = decode(info, prefer=decoder)
+            frame = None if info is None else decode(info, prefer=decoder)
         except HotPixelsError:
-            continue
-        threshold = frame_threshold(frame)
-        for d in dated:
-            key = id(d)
-            if rank in before[key]:
-                y, x, c = points[key]
-                r = int(_kernels.band_residual(frame, y, y + 1)[0, x, c])
-                sign = 1 if (d.excess or 0) >= 0 else -1
-                # r is 8x the excess over the neighbours: beyond the noise and half of
-                # the defect's mean excess
-                looked[key] += 1
-                shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
+            frame = None
+        return rank, frame, None if frame is None else frame_threshold(frame)
+
+    ranks = sorted(set().union(*before.values()))
+    batch = max(1, workers)
+    with ThreadPoolExecutor(batch) as pool:
+        for i in range(0, len(ranks), batch):  # a batch at a time: memory stays bounded
+            for rank, frame, threshold in pool.map(load, ranks[i : i + batch]):
+                for d in dated:
+                    key = id(d)
+                    if frame is None or rank not in before[key]:
+                        continue
+                    y, x, c = points[key]
+                    r = int(_kernels.band_residual(frame, y, y + 1)[0, x, c])
+                    sign = 1 if (d.excess or 0) >= 0 else -1
+                    # r is 8x the excess over the neighbours: beyond the noise and half
+                    # of the defect's mean excess
+                    looked[key] += 1
+                    shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
     for d in dated:
         if shown[id(d)] >= max(2, 0.2 * looked[id(d)]):
             d.first_seen = None
@@ -318,7 +327,7 @@ def find(
             continue
         dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, dates=g.dates,
                               **detect_kwargs)  # fmt: skip
-        confirm_first_seen(g, dmap, decoder=decoder)
+        confirm_first_seen(g, dmap, decoder=decoder, workers=workers)
         maps.append((g, dmap, None))
     return result, maps
 
