@@ -89,9 +89,11 @@ def test_numba_and_numpy_kernels_agree(dtype, shape):
     frames = rng.integers(0, np.iinfo(dtype).max, (3, *shape), dtype=dtype)
     bits = 8 if dtype == np.uint8 else 16
     a, b = Accumulator.empty(shape, bits), Accumulator.empty(shape, bits)
-    for sign in (1, 1, -1):
-        _kernels.update_rows(a.state, frames, 0, shape[0], [90, 40, 5], sign, use_numba=True)
-        _kernels.update_rows(b.state, frames, 0, shape[0], [90, 40, 5], sign, use_numba=False)
+    for sign in (1, 1, -1, 0):
+        for state, fast in ((a.state, True), (b.state, False)):
+            _kernels.update_rows(state, frames, 0, shape[0], [90, 40, 5], sign,
+                                 encs=[7, 9, 3], use_numba=fast)  # fmt: skip
+    assert a.seen.any() or shape[0] * shape[1] < 100
     assert all(np.array_equal(x, y) for x, y in zip(a.state, b.state, strict=True))
     assert np.array_equal(_kernels.block_sums(frames[0], use_numba=True),
                           _kernels.block_sums(frames[0], use_numba=False))  # fmt: skip
