@@ -128,6 +128,21 @@ def test_numba_and_numpy_detection_agree(dtype, shape, monkeypatch):
     assert a.best.max() > 1.0  # the injected defects are above the line
 
 
+@pytest.mark.parametrize("shape", [(64, 64, 3), (64, 50, 1), (130, 200, 2)])
+def test_tile_medians_leave_the_band_alone(shape):
+    from hotpixels.detect import _median_and_mad, _tile_blocks
+
+    band = np.random.default_rng(4).random(shape, dtype=np.float32)
+    keep = band.copy()
+    med, mad = _median_and_mad(_tile_blocks(band, 64))  # sorts its blocks in place
+    assert np.array_equal(band, keep)
+    blocks = _tile_blocks(keep, 64)
+    k = blocks.shape[-1] // 2
+    upper = np.sort(blocks, axis=-1)[..., k]
+    assert np.array_equal(med, upper)
+    assert np.array_equal(mad, np.sort(np.abs(blocks - upper[..., None]), axis=-1)[..., k])
+
+
 def test_subtracting_a_frame_restores_the_state():
     rng = np.random.default_rng(2)
     frames = rng.integers(0, 255, (2, 20, 30, 3), dtype=np.uint8)

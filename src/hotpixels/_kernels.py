@@ -377,7 +377,7 @@ if HAVE_NUMBA:
 
 
 def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: float,
-               exact: bool, use_numba=None) -> tuple[np.ndarray, np.ndarray]:
+               exact: bool, out=None, use_numba=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-subpixel terms of the detection tests for rows ``y0:y1``, from the sums.
 
     Parameters
@@ -394,6 +394,8 @@ def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: f
         Neighbour variance below which the ratio is not evidence (set to 0).
     exact : bool
         Sums of 8-bit frames: variance through int64.
+    out : pair of ndarray, optional
+        C-contiguous float32 arrays of the band's shape to write the results into.
     use_numba : bool, optional
         Force one implementation (tests); default: numba when installed.
 
@@ -401,15 +403,18 @@ def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: f
     -------
     mean_residual, ratio : (y1 - y0, N, C) ndarray of float32
         Mean excess over the 8 neighbours; ``(var(r) + unit) / (var(v) + unit)``, or 0
-        where the neighbours' mean variance is below ``min_var``.
+        where the neighbours' mean variance is below ``min_var`` (``out`` when given).
     """
     if use_numba is None:
         use_numba = HAVE_NUMBA
-    if not (use_numba and HAVE_NUMBA):
-        return _band_terms_numpy(s1, s2, srr, n, y0, y1, unit, min_var, exact)
     shape = (y1 - y0, *s1.shape[1:])
-    mr, ratio = np.empty(shape, np.float32), np.empty(shape, np.float32)
-    _band_terms_numba(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr, ratio)
+    if out is None:
+        out = (np.empty(shape, np.float32), np.empty(shape, np.float32))
+    mr, ratio = out
+    if use_numba and HAVE_NUMBA:
+        _band_terms_numba(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr, ratio)
+    else:
+        mr[...], ratio[...] = _band_terms_numpy(s1, s2, srr, n, y0, y1, unit, min_var, exact)
     return mr, ratio
 
 

@@ -118,19 +118,31 @@ def _bands(m: int, rows: int) -> list[slice]:
 
 
 def _tile_blocks(a: np.ndarray, tile: int) -> np.ndarray:
-    """``(ty, tx, C, tile * tile)`` blocks of ``a``, mirrored past the bottom/right edge."""
+    """``(ty, tx, C, tile * tile)`` blocks of ``a`` (a new array), mirrored past the
+    bottom/right edge."""
     m, n, c = a.shape
     ty, tx = -(-m // tile), -(-n // tile)
-    padded = np.pad(a, ((0, ty * tile - m), (0, tx * tile - n), (0, 0)), mode="reflect")
-    return padded.reshape(ty, tile, tx, tile, c).transpose(0, 2, 4, 1, 3).reshape(
+    src = a
+    if (ty * tile, tx * tile) != (m, n):
+        a = np.pad(a, ((0, ty * tile - m), (0, tx * tile - n), (0, 0)), mode="reflect")
+    blocks = a.reshape(ty, tile, tx, tile, c).transpose(0, 2, 4, 1, 3).reshape(
         ty, tx, c, tile * tile
     )
+    # The last reshape copies, except when one tile spans the width: then copy here,
+    # since the caller may sort the blocks in place.
+    return blocks.copy() if np.may_share_memory(blocks, src) else blocks
 
 
-def _upper_median(blocks: np.ndarray) -> np.ndarray:
-    """Upper median along the last axis (one selection; :func:`numpy.median` needs two)."""
+def _median_and_mad(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper median along the last axis and the upper median of the absolute deviations
+    from it (one selection each, in place: ``blocks`` is used up)."""
     k = blocks.shape[-1] // 2
-    return np.partition(blocks, k, axis=-1)[..., k]
+    blocks.partition(k, axis=-1)
+    med = blocks[..., k].copy()
+    blocks -= med[..., None]
+    np.abs(blocks, out=blocks)
+    blocks.partition(k, axis=-1)
+    return med, blocks[..., k].copy()
 
 
 def evidence(
@@ -175,12 +187,10 @@ def evidence(
     def pass1(rows: slice):
         """Mean residual and variance ratio; the band's tile medians and MADs of the
         mean residual; a sample of the ratio (every 3rd pixel)."""
-        mr, ratio = _kernels.band_terms(acc.s1, acc.s2, acc.srr, acc.n, rows.start, rows.stop,
-                                        **terms)  # fmt: skip
-        z[rows], decoupling[rows] = mr, ratio
-        blocks = _tile_blocks(mr, TILE)
-        med = _upper_median(blocks)
-        mad = _upper_median(np.abs(blocks - med[..., None]))
+        mr, ratio = z[rows], decoupling[rows]
+        _kernels.band_terms(acc.s1, acc.s2, acc.srr, acc.n, rows.start, rows.stop,
+                            out=(mr, ratio), **terms)  # fmt: skip
+        med, mad = _median_and_mad(_tile_blocks(mr, TILE))
         return med, mad, ratio[(-rows.start) % 3 :: 3, ::3].reshape(-1, c)
 
     threads = max(1, min(workers or os.cpu_count() or 1, len(bands)))
