@@ -220,6 +220,13 @@ def test_fix_writes_a_developed_tiff_and_leaves_the_raw_alone(raw_sims, tmp_path
     rgb = tifffile.imread(out)
     assert rgb.dtype == np.uint16 and rgb.shape == (360, 480, 3)
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before
+    # The RAW itself is never an output, even with overwrite.
+    from hotpixels.errors import ImageWriteError
+    from hotpixels.fix import fix_raw_file
+
+    with pytest.raises(ImageWriteError, match="overwrite the input"):
+        fix_raw_file(src, src, [(10, 10)], overwrite=True)
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == before
     # A JPEG with a RAW map is refused, with the reason.
     res = CliRunner().invoke(cli, ["fix", "--map", str(map_path), str(sim.frames[0]),
                                    "--out-dir", str(tmp_path / "out")])  # fmt: skip

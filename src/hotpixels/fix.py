@@ -18,7 +18,8 @@ files, an image map to developed photos; in a folder the others are skipped and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,29 @@ def _save_kwargs(src: Image.Image) -> tuple[dict, str]:
     return kw, note
 
 
+def _check_output(src: str | Path, dst: str | Path, overwrite: bool) -> tuple[Path, Path]:
+    """``(src, dst)`` as paths, once ``dst`` is known not to be the input, nor an
+    existing file unless ``overwrite``."""
+    src, dst = Path(src), Path(dst)
+    if dst.resolve() == src.resolve():
+        msg = f"{src}: output would overwrite the input; choose another --out-dir"
+        raise ImageWriteError(msg)
+    if dst.exists() and not overwrite:
+        msg = f"{dst}: output exists; use --overwrite or another --out-dir"
+        raise ImageWriteError(msg)
+    return src, dst
+
+
+@contextlib.contextmanager
+def _naming(src: Path) -> Iterator[None]:
+    """Re-raise a :class:`ParameterError` from inside with the file's name in front."""
+    try:
+        yield
+    except ParameterError as err:
+        msg = f"{src}: {err}"
+        raise ParameterError(msg) from err
+
+
 def fix_image_file(
     src: str | Path,
     dst: str | Path,
@@ -129,13 +153,7 @@ def fix_image_file(
     str
         A note on how the file was written.
     """
-    src, dst = Path(src), Path(dst)
-    if dst.resolve() == src.resolve():
-        msg = f"{src}: output would overwrite the input; choose another --out-dir"
-        raise ImageWriteError(msg)
-    if dst.exists() and not overwrite:
-        msg = f"{dst}: output exists; use --overwrite or another --out-dir"
-        raise ImageWriteError(msg)
+    src, dst = _check_output(src, dst, overwrite)
     image = open_image(src)
     pixels = list(pixels)
     turned, decoded = "", None
@@ -146,21 +164,16 @@ def fix_image_file(
     fallback = ""
     if image.format == "JPEG" and not reencode:
         try:
-            decoded = decoded_pixels(image) if decoded is None else decoded
-            data, note, _ = repair_jpeg_blocks(src, pixels, decoded=decoded)
+            with _naming(src):
+                decoded = decoded_pixels(image) if decoded is None else decoded
+                data, note, _ = repair_jpeg_blocks(src, pixels, decoded=decoded)
         except LocalRepairUnsupported as err:
             fallback = f" (block-local repair not possible: {err})"
-        except ParameterError as err:
-            msg = f"{src}: {err}"
-            raise ParameterError(msg) from err
         else:
             atomic_write_bytes(dst, data, overwrite=overwrite)
             return "; ".join(filter(None, [f"JPEG repaired in place: {note}", turned]))
-    try:
+    with _naming(src):
         fixed = correct_image(image, pixels)
-    except ParameterError as err:
-        msg = f"{src}: {err}"
-        raise ParameterError(msg) from err
     kwargs, note = _save_kwargs(image)
     save_image_atomic(fixed, dst, overwrite=overwrite, **kwargs)
     note = (note + fallback) if note else f"{kwargs['format']} written losslessly"
@@ -195,10 +208,7 @@ def fix_raw_file(
     str
         A note on how the file was written.
     """
-    src, dst = Path(src), Path(dst)
-    if dst.exists() and not overwrite:
-        msg = f"{dst}: output exists; use --overwrite or another --out-dir"
-        raise ImageWriteError(msg)
+    src, dst = _check_output(src, dst, overwrite)
     pixels = list(pixels)
 
     def repair(mosaic) -> None:
@@ -207,11 +217,8 @@ def fix_raw_file(
             msg = (f"{src}: RAW visible area {w}x{h} differs from the map's "
                    f"{expect_size[0]}x{expect_size[1]}; use a map of this camera")  # fmt: skip
             raise ParameterError(msg)
-        try:
+        with _naming(src):
             repair_mosaic(mosaic, pixels, in_place=True)
-        except ParameterError as err:
-            msg = f"{src}: {err}"
-            raise ParameterError(msg) from err
 
     rgb = develop(src, repair)
     dst.parent.mkdir(parents=True, exist_ok=True)
