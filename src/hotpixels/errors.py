@@ -31,7 +31,11 @@ class MissingDependencyError(HotPixelsError, ImportError):
     """An optional dependency is not installed."""
 
 
-def require(module: str, extra: str):
+class NoInputError(ParameterError):
+    """None of the given paths holds a photo."""
+
+
+def require(module: str, extra: str, purpose: str = ""):
     """Import an optional module or raise a message naming the extra to install.
 
     Parameters
@@ -40,6 +44,8 @@ def require(module: str, extra: str):
         Module name, e.g. ``"rawpy"``.
     extra : str
         The hotpixels extra that installs it, e.g. ``"raw"``.
+    purpose : str
+        What needs it, for the message (e.g. ``"reading camera RAW files"``).
 
     Returns
     -------
@@ -51,5 +57,6 @@ def require(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError as err:
-        msg = f'{module} is not installed: pip install "hotpixels[{extra}]"'
+        what = f"{purpose} needs {module}" if purpose else f"{module} is not installed"
+        msg = f'{what}: pip install "hotpixels[{extra}]"'
         raise MissingDependencyError(msg) from err

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hotpixels._kernels import split_planes
 from hotpixels.errors import ParameterError
+from hotpixels.kernels import split_planes
 
 __all__ = ["colour_at", "photosite", "plane_of", "to_planes"]
 

@@ -30,7 +30,7 @@ maximum). For 8-bit frames the state is 16 bytes per subpixel (three uint32 sums
 int16 count and the uint16 ``seen``; ``srr`` widens to uint64 once the frame count
 could overflow it, after 8256 frames); 16-bit frames (and RAW mosaics) keep ``s1`` in
 uint32 (65535 x 32767 frames fits) and use uint64 for ``s2`` and ``srr``: 24 bytes.
-Frames are added row band by row band (:mod:`hotpixels._kernels`),
+Frames are added row band by row band (:mod:`hotpixels.kernels`),
 so no full-size temporary is allocated per frame.
 """
 
@@ -43,17 +43,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hotpixels import _kernels
+from hotpixels import kernels
 from hotpixels.errors import ParameterError
 
-__all__ = ["Accumulator", "frame_threshold", "neighbour_residual"]
+__all__ = ["MAX_FRAMES", "NEVER_SEEN", "Accumulator", "accumulate", "frame_threshold", "neighbour_residual"]
 
 _FIELDS = ("s1", "s2", "srr", "nexc", "seen")
 #: ``seen`` code of a frame of capture-date rank ``r``: ``NEVER_SEEN - r`` (0: never).
 NEVER_SEEN = 65535
 #: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
 _SRR_STEP_8BIT = (8 * 255) ** 2 // 8
-_MAX_FRAMES = 32767
+MAX_FRAMES = 32767
 #: Rows per band when a frame is added: about 1 MB of state for a 10 MP frame.
 BAND_ROWS = 16
 
@@ -77,7 +77,7 @@ def neighbour_residual(frame: np.ndarray) -> np.ndarray:
     >>> int(neighbour_residual(f)[2, 2, 0]), int(neighbour_residual(f)[2, 3, 0])
     (80, -10)
     """
-    return _kernels.band_residual(frame, 0, frame.shape[0])
+    return kernels.band_residual(frame, 0, frame.shape[0])
 
 
 def _srr_dtype(bits: int, n: int) -> type:
@@ -100,7 +100,7 @@ def frame_threshold(frame: np.ndarray) -> int:
         ``floor(max(3 * 1.4826 * median|r|, 32))`` in units of ``r`` (1/8 level); a
         residual is an excess when ``r > threshold`` (``r`` is an integer).
     """
-    hist = _kernels.residual_histogram(frame)
+    hist = kernels.residual_histogram(frame)
     total = int(hist.sum())
     cum = np.cumsum(hist)
     lo = int(np.searchsorted(cum, (total - 1) // 2 + 1))
@@ -122,7 +122,7 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     thresholds : sequence of int
         :func:`frame_threshold` of each frame.
     sign : {1, -1, 0}
-        0: only ``seen`` (see :func:`hotpixels._kernels.update_rows`).
+        0: only ``seen`` (see :func:`hotpixels.kernels.update_rows`).
     locks : sequence of locks, optional
         Band ``b`` is updated under ``locks[b % len(locks)]`` (process pools share one
         state); bands are visited starting at a lock chosen by the process id, so
@@ -139,7 +139,7 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     ithr = np.asarray(thresholds, np.int64)
     for y0, y1 in bands:
         with locks[(y0 // BAND_ROWS) % len(locks)] if locks else nullcontext():
-            _kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs)
+            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs)
 
 
 @dataclass
@@ -187,7 +187,7 @@ class Accumulator:
     @staticmethod
     def layout(shape: tuple[int, ...], bits: int, capacity: int = 0) -> list[tuple[str, type]]:
         """Field names and dtypes of the state for ``capacity`` frames of ``shape``."""
-        wide = bits > 8  # s1 <= 65535 * _MAX_FRAMES < 2**32 even for 16-bit frames
+        wide = bits > 8  # s1 <= 65535 * MAX_FRAMES < 2**32 even for 16-bit frames
         return [("s1", np.uint32), ("s2", np.uint64 if wide else np.uint32),
                 ("srr", _srr_dtype(bits, capacity)), ("nexc", np.int16),
                 ("seen", np.uint16)]  # fmt: skip
@@ -246,8 +246,8 @@ class Accumulator:
         elif frame.shape != self.shape or (frame.dtype == np.uint8) != (self.bits == 8):
             msg = f"frame {frame.shape} {frame.dtype} does not match the group's {self.shape}"
             raise ParameterError(msg)
-        if self.n >= _MAX_FRAMES:
-            msg = f"more than {_MAX_FRAMES} frames in one accumulator; split the input"
+        if self.n >= MAX_FRAMES:
+            msg = f"more than {MAX_FRAMES} frames in one accumulator; split the input"
             raise ParameterError(msg)
 
     def note(self, *, taken: _dt.datetime | None = None, source=None, count: int = 1) -> None:
@@ -309,8 +309,8 @@ class Accumulator:
             msg = (f"cannot merge statistics of shape {self.shape} levels {self.black}..{self.white}"
                    f" and {other.shape} levels {other.black}..{other.white}")
             raise ParameterError(msg)
-        if self.n + other.n > _MAX_FRAMES:
-            msg = f"more than {_MAX_FRAMES} frames in one accumulator"
+        if self.n + other.n > MAX_FRAMES:
+            msg = f"more than {MAX_FRAMES} frames in one accumulator"
             raise ParameterError(msg)
         srr_type = _srr_dtype(self.bits, self.n + other.n)
         srr = self.srr.astype(srr_type) + other.srr.astype(srr_type)
@@ -359,13 +359,13 @@ class Accumulator:
     def variance(self, rows: slice | None = None) -> np.ndarray:
         """Temporal (population) variance per subpixel, computed once in float64."""
         rows = self._rows(rows)
-        return _kernels.variance(self.s1[rows], self.s2[rows], self.n, self.bits == 8)
+        return kernels.variance(self.s1[rows], self.s2[rows], self.n, self.bits == 8)
 
     def residual_sum(self, rows: slice | None = None) -> np.ndarray:
         """Sum over the frames of the residual ``r`` (int64): the residual of ``s1``."""
         rows = self._rows(rows)
         y0, y1, _ = rows.indices(self.shape[0])
-        return _kernels.band_residual(self.s1, y0, y1).astype(np.int64, copy=False)
+        return kernels.band_residual(self.s1, y0, y1).astype(np.int64, copy=False)
 
     def mean_residual(self, rows: slice | None = None) -> np.ndarray:
         """Mean excess over the 8-neighbour mean, in image levels (float64)."""

@@ -1,10 +1,14 @@
-"""The ``hotpixels`` command: one click group, one module per subcommand."""
+"""The ``hotpixels`` command: one click group, one module per subcommand.
+
+Each subcommand parses its options, calls one library function and prints what it
+returns; the library is imported inside the commands, so ``hotpixels --help`` is fast.
+"""
 
 from __future__ import annotations
 
 import click
 
-from hotpixels import __version__
+from hotpixels._version import __version__
 from hotpixels.cli.demo import demo_cmd
 from hotpixels.cli.evaluate import evaluate_cmd
 from hotpixels.cli.export import export_cmd
@@ -12,6 +16,8 @@ from hotpixels.cli.find import find_cmd
 from hotpixels.cli.fix import fix_cmd
 from hotpixels.cli.import_ import import_cmd
 from hotpixels.cli.simulate import simulate_cmd
+
+__all__ = ["cli", "main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +33,7 @@ def cli() -> None:
       hotpixels fix photo.jpg 1500,1271      repair one pixel, write c_photo.jpg
       hotpixels find raws/ -o raw.json && hotpixels export raw.json -f dcraw
                                              a list for dcraw, LibRaw, rawpy
+    Every command takes -v (say what the library does) and -q (results and errors only).
     """
 
 

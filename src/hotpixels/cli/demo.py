@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from hotpixels.cli._common import EXIT_OK, run_guarded
-from hotpixels.cli.evaluate import format_evaluation
-from hotpixels.cli.find import format_table
-from hotpixels.demo import run_demo
+from hotpixels.cli.options import EXIT_OK, Progress, quiet_option, run_guarded, verbose_option
+
+__all__ = ["demo_cmd"]
 
 
 @click.command("demo")
@@ -19,7 +16,9 @@ from hotpixels.demo import run_demo
               default=Path("hotpixels-demo"), show_default=True, help="Folder for the demo's files.")
 @click.option("--frames", type=click.IntRange(5, 500), default=30, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-def demo_cmd(out, frames, seed):
+@verbose_option
+@quiet_option
+def demo_cmd(out, frames, seed, quiet):
     """Simulate a camera with bad pixels, find them, check the answer, repair photos.
 
     Needs no photos of yours and takes well under a minute. Everything goes to --out.
@@ -30,20 +29,14 @@ def demo_cmd(out, frames, seed):
     """
 
     def body() -> int:
-        bars: dict[str, tqdm] = {}
+        from hotpixels.report.text import format_evaluation, format_table
+        from hotpixels.sim.demo import run_demo
 
-        def progress(stage, done, total):
-            bar = bars.get(stage)
-            if bar is None:
-                bar = bars[stage] = tqdm(total=total, desc=stage, unit="img", leave=False,
-                                         file=sys.stderr, disable=None)
-            bar.n = done
-            bar.refresh()
-
-        click.echo(f"Simulating a camera: {frames} photos (1600x1200 JPEG) with known defects ...")
-        res = run_demo(out, frames=frames, seed=seed, progress=progress)
-        for bar in bars.values():
-            bar.close()
+        if not quiet:
+            click.echo(f"Simulating a camera: {frames} photos (1600x1200 JPEG) with known defects ...")
+        bar = Progress(quiet=quiet)
+        res = run_demo(out, frames=frames, seed=seed, progress=bar)
+        bar.close()
         click.echo(f"\nFound {len(res.dmap.defects)} defects in {res.dmap.frames} photos:")
         click.echo(format_table(res.dmap))
         click.echo("\nAgainst the simulation's truth:")

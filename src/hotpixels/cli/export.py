@@ -6,20 +6,9 @@ from pathlib import Path
 
 import click
 
-from hotpixels.cli._common import EXIT_OK, fail, quiet_option, run_guarded
-from hotpixels.defectmap import DefectMap
-from hotpixels.formats import export_text, rawtherapee_name
-from hotpixels.io.writers import atomic_write_bytes
+from hotpixels.cli.options import EXIT_OK, fail, quiet_option, run_guarded, verbose_option
 
-#: File name ending of an export beside its map, by format (else the format's name).
-_SUFFIX = {"dcraw": "dcraw.txt"}
-
-
-def default_output(map_path: Path, dmap: DefectMap, fmt: str) -> Path:
-    """Where an export goes without ``-o``: beside the map (RawTherapee: its own name)."""
-    if fmt == "rawtherapee":
-        return map_path.with_name(rawtherapee_name(dmap))
-    return map_path.with_name(f"{map_path.stem}.{_SUFFIX.get(fmt, fmt)}")
+__all__ = ["export_cmd"]
 
 
 @click.command("export")
@@ -30,6 +19,7 @@ def default_output(map_path: Path, dmap: DefectMap, fmt: str) -> Path:
               help="File to write ('-' for stdout). Default: beside MAP; for RawTherapee "
                    "'<Make> <Model>[ <Serial>].badpixels'.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@verbose_option
 @quiet_option
 def export_cmd(map_path, fmt, output, overwrite, quiet):
     """Write a defect map as a dcraw/LibRaw/rawpy list, a RawTherapee list or CSV.
@@ -47,6 +37,10 @@ def export_cmd(map_path, fmt, output, overwrite, quiet):
     """
 
     def body() -> int:
+        from hotpixels.io.writers import atomic_write_bytes
+        from hotpixels.maps.formats import default_output, export_text
+        from hotpixels.maps.model import DefectMap
+
         dmap = DefectMap.load(map_path)
         text = export_text(dmap, fmt)
         if output is not None and str(output) == "-":

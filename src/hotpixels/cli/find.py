@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
 
-from hotpixels.cli._common import (
+from hotpixels.cli.options import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     Progress,
@@ -19,38 +18,8 @@ from hotpixels.cli._common import (
     run_guarded,
     verbose_option,
 )
-from hotpixels.defectmap import DefectMap
-from hotpixels.detect import variance_ranking
-from hotpixels.io.decode import decoder_name
-from hotpixels.scan import default_workers, discover, find
 
-
-def format_table(dmap: DefectMap, defects=None) -> str:
-    """The defects as an aligned text table."""
-    rows = defects if defects is not None else dmap.defects
-    lines = [f"{'x':>6} {'y':>6}  {'kind':<6} {'score':>7}  {'ch':<3} {'frames':>6}  members"]
-    for d in rows:
-        lines.append(f"{d.x:>6} {d.y:>6}  {d.kind:<6} {d.score:>7.2f}  {d.channel:<3} "
-                     f"{d.frames if d.frames is not None else '':>6}  {len(d.members)}")  # fmt: skip
-    return "\n".join(lines)
-
-
-def _group_path(base: Path, index: int, label: str) -> Path:
-    if index == 0:
-        return base
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")
-    return base.with_name(f"{base.stem}-{slug}{base.suffix}")
-
-
-def _say_mixed(maps, quiet: bool) -> None:
-    """Say when RAW files and developed photos of one camera were kept apart."""
-    kinds: dict[tuple[str, str, str], set[str]] = {}
-    for group, _, _ in maps:
-        kinds.setdefault((group.key.make, group.key.model, group.key.serial), set()).add(
-            group.key.frame)
-    if not quiet and any(len(v) > 1 for v in kinds.values()):
-        echo_err("RAW files and developed photos of one camera are two groups with two maps: "
-                 "the RAW map is in the sensor's RAW frame, the other in the photos' frame.")
+__all__ = ["find_cmd"]
 
 
 @click.command("find")
@@ -78,8 +47,7 @@ def _say_mixed(maps, quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the map(s) as JSON on stdout.")
 @verbose_option
 @quiet_option
-def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, as_json, verbose,
-             quiet):  # fmt: skip
+def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, as_json, quiet):
     """Find the defective pixels of a camera from many of its photos.
 
     PATHS are photos and folders (searched recursively for .jpg, .png, .tif and
@@ -99,68 +67,33 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
     """
 
     def body() -> int:
-        files, _ = discover(paths)
-        if not files:
-            fail(f"no image files found in {', '.join(map(str, paths))}")
+        from hotpixels.engine import default_workers
+        from hotpixels.pipeline import find
+        from hotpixels.report.text import group_header, group_report, run_summary
+
         if output.exists() and not overwrite:
             fail(f"{output}: exists; use --overwrite or another -o")
-        bar = Progress(len(files), "reading", quiet=quiet)
-        n_workers = workers or default_workers()
-        result, maps = find(paths, top=top, repeats=not keep_repeats, workers=n_workers,
-                            decoder=None if decoder == "auto" else decoder, progress=bar)  # fmt: skip
+        bar = Progress(quiet=quiet)
+        prefer = None if decoder == "auto" else decoder
+        result = find(paths, top=top, repeats=not keep_repeats, workers=workers or default_workers(),
+                      decoder=prefer, progress=bar)  # fmt: skip
         elapsed = bar.close()
-        docs = []
-        for i, (group, dmap, reason) in enumerate(maps):
-            label = group.key.label()
-            extra = f", {len(group.repeats)} repeat(s) of a scene counted once" if group.repeats else ""
-            if not quiet or as_json:
-                echo_err("") if i else None
-            header = f"{label}: {len(group.files)} photo(s){extra}"
-            if dmap is None:
-                echo_err(f"{header}\n  no decision: {reason}")
-                continue
-            target = _group_path(output, i, label)
-            if i and target.exists() and not overwrite:
-                fail(f"{target}: exists; use --overwrite or another -o")
-            dmap.save(target)
-            docs.append(dmap.to_dict())
-            if as_json:
-                continue
-            click.echo(header)
-            if dmap.defects:
-                click.echo(format_table(dmap))
-                counts = ", ".join(f"{k} {v}" for k, v in dmap.counts().items() if v)
-                click.echo(f"{len(dmap.defects)} defect(s): {counts}. Map written to {target}")
-                for d in (d for d in dmap.defects if d.first_seen):
-                    click.echo(f"  {d.x},{d.y} appeared during the series: first seen "
-                               f"{d.first_seen:%Y-%m-%d %H:%M}")  # fmt: skip
-            else:
-                click.echo(f"No defects: every pixel behaves like its neighbours. "
-                           f"Map written to {target}")  # fmt: skip
-            if top and dmap.near_misses:
-                click.echo("Strongest candidates below the decision line (score < 1):")
-                click.echo(format_table(dmap, dmap.near_misses))
-            if rank == "variance":
-                n = top or 10
-                click.echo(f"Lowest temporal variance (the original script's rule), {n}:")
-                cfa = group.key.cfa if group.key.frame == "raw" else None
-                for x, y, ch, var in variance_ranking(group.acc, n, cfa=cfa):
-                    click.echo(f"{x:>6} {y:>6}  {ch:<3} variance {var:.2f}")
-        _say_mixed(maps, quiet)
+        written = {id(gm): path for gm, path in result.save(output, overwrite=overwrite)}
+        for i, gm in enumerate(result.maps):
+            if i and (not quiet or as_json):
+                echo_err("")
+            if gm.dmap is None:
+                echo_err(f"{group_header(gm)}\n  no decision: {gm.reason}")
+            elif not as_json:
+                variance = (top or 10) if rank == "variance" else 0
+                click.echo(group_report(gm, written[id(gm)], top=top, variance=variance))
         if as_json:
+            docs = [gm.dmap.to_dict() for gm in result.maps if gm.dmap is not None]
             click.echo(json.dumps(docs if len(docs) != 1 else docs[0], indent=1))
-        print_failures(result.failures)
-        if result.skipped and not quiet:
-            echo_err(f"skipped {len(result.skipped)} earlier output(s) of hotpixels fix (c_NAME "
-                     "beside NAME): a repaired copy is no new photo")  # fmt: skip
+        print_failures(result.scan.failures)
         if not quiet:
-            n = result.n_read
-            names = {"rawpy"} if any(g.key.frame == "raw" for g in result.groups) else set()
-            if any(g.key.frame != "raw" for g in result.groups) or not names:
-                names.add(decoder_name(prefer=None if decoder == "auto" else decoder))
-            echo_err(f"read {n} photo(s) in {elapsed:.1f} s ({n / max(elapsed, 1e-9):.1f}/s, "
-                     f"{result.workers} worker(s), {' + '.join(sorted(names))}), "
-                     f"{len(result.failures)} failed, {len(maps)} camera group(s)")  # fmt: skip
-        return EXIT_SOME_FAILED if result.failures else EXIT_OK
+            for line in run_summary(result, elapsed, decoder=prefer):
+                echo_err(line)
+        return EXIT_SOME_FAILED if result.scan.failures else EXIT_OK
 
     run_guarded(body)

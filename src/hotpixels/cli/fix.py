@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotpixels.cli._common import (
+from hotpixels.cli.options import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     Progress,
@@ -18,8 +18,8 @@ from hotpixels.cli._common import (
     run_guarded,
     verbose_option,
 )
-from hotpixels.defectmap import DefectMap
-from hotpixels.fix import _expand, fix_file, fix_files, output_path
+
+__all__ = ["fix_cmd", "parse_xy"]
 
 _XY = re.compile(r"^\s*(\d+)\s*,\s*(\d+)\s*$")
 
@@ -44,7 +44,7 @@ def parse_xy(text: str) -> tuple[int, int]:
                    "8x8 blocks around the repaired pixels.")
 @verbose_option
 @quiet_option
-def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
+def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
     """Repair defective pixels in photos.
 
     Either PHOTO X,Y [X,Y ...] (columns and rows, as an image editor shows them), or
@@ -74,40 +74,32 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, verbose, quiet):
     """
 
     def body() -> int:
+        from hotpixels.maps.model import DefectMap
+        from hotpixels.repair.files import fix_files
+        from hotpixels.report.text import fix_summary
+
+        dmap, paths = None, items
         if map_path is None:
-            photo = Path(items[0])
-            pixels = [parse_xy(t) for t in items[1:]]
-            if not pixels:
+            paths = items[:1]
+            defects = [parse_xy(t) for t in items[1:]]
+            if not defects:
                 fail("give at least one pixel position X,Y after the photo, or use --map")
-            dst = output_path(photo, out_dir=out_dir)
-            if out_dir is not None:
-                out_dir.mkdir(parents=True, exist_ok=True)
-            note = fix_file(photo, dst, pixels, overwrite=overwrite, reencode=reencode)
-            if not quiet:
-                click.echo(f"{photo} -> {dst}: {len(pixels)} pixel(s) repaired; {note}")
-            return EXIT_OK
-        dmap = DefectMap.load(map_path)
-        if not dmap.defects:
-            echo_err(f"{map_path}: the map lists no defects; nothing to repair")
-            return EXIT_OK
-        files = _expand(items)
-        bar = Progress(len(files), "repairing", quiet=quiet)
-        result = fix_files(dmap, items, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
-                           progress=bar)
+        else:
+            dmap = defects = DefectMap.load(map_path)
+            if not dmap.defects:
+                echo_err(f"{map_path}: the map lists no defects; nothing to repair")
+                return EXIT_OK
+        bar = Progress(quiet=quiet)
+        result = fix_files(defects, paths, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
+                           progress=bar)  # fmt: skip
         elapsed = bar.close()
         if not quiet:
             for src, dst, n, note in result.written:
-                click.echo(f"{src} -> {dst}: {n} pixel(s); {note}")
-            if result.skipped:
-                kind = "RAW files" if dmap.frame != "raw" else "developed photos"
-                echo_err(f"skipped {len(result.skipped)} {kind} in the folders: this map is in "
-                         f"the {dmap.frame} frame and does not apply to them")  # fmt: skip
-            echo_err(f"repaired {len(result.written)} file(s) in {elapsed:.1f} s, "
-                     f"{len(result.failures)} failed")  # fmt: skip
+                click.echo(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
+            if dmap is not None:
+                for line in fix_summary(result, dmap, elapsed):
+                    echo_err(line)
         print_failures(result.failures)
         return EXIT_SOME_FAILED if result.failures else EXIT_OK
 
     run_guarded(body)
-
-
-__all__ = ["fix_cmd", "parse_xy"]

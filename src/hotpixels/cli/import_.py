@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from hotpixels.cli._common import EXIT_OK, fail, quiet_option, run_guarded
-from hotpixels.formats import guess_format, import_text
-from hotpixels.io.decode import probe
+from hotpixels.cli.options import EXIT_OK, fail, quiet_option, run_guarded, verbose_option
+
+__all__ = ["import_cmd"]
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -33,6 +33,7 @@ def _size(text: str) -> tuple[int, int]:
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Defect map to write (JSON).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing map.")
+@verbose_option
 @quiet_option
 def import_cmd(list_path, fmt, like, size, frame, output, overwrite, quiet):
     """Read a defect list of another tool into a hotpixels map.
@@ -48,6 +49,9 @@ def import_cmd(list_path, fmt, like, size, frame, output, overwrite, quiet):
     """
 
     def body() -> int:
+        from hotpixels.io.decode import probe
+        from hotpixels.maps.formats import guess_format, import_text
+
         kind = guess_format(list_path) if fmt == "auto" else fmt
         if kind == "json":
             fail(f"{list_path}: already a hotpixels map")

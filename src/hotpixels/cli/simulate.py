@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from hotpixels.cli._common import EXIT_OK, Progress, quiet_option, run_guarded
-from hotpixels.simulate import simulate
+from hotpixels.cli.options import EXIT_OK, Progress, quiet_option, run_guarded, verbose_option
+
+__all__ = ["simulate_cmd"]
 
 
 @click.command("simulate")
@@ -25,6 +26,7 @@ from hotpixels.simulate import simulate
               show_default=True)
 @click.option("--raw", is_flag=True,
               help='Also write each frame as a DNG RAW file (needs pip install "hotpixels[raw]").')
+@verbose_option
 @quiet_option
 def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, raw, quiet):
     """Simulate a camera with known defects and write its photos and truth.json.
@@ -32,7 +34,7 @@ def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, ra
     Scenes change from frame to frame (texture, edges, moving point lights, sky, dark
     areas); the sensor is an RGGB mosaic with shot and read noise and hot, warm, stuck and
     dead photosites; photos are demosaiced and saved as JPEG (mixed quality, 4:2:0 and
-    4:4:4) with EXIF. The model is documented in hotpixels.simulate.
+    4:4:4) with EXIF. The model is documented in hotpixels.sim.camera.
 
     \b
     Examples:
@@ -43,7 +45,10 @@ def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, ra
     """
 
     def body() -> int:
-        bar = Progress(frames, "simulating", quiet=quiet)
+        from hotpixels.sim.camera import simulate
+
+        bar = Progress(quiet=quiet)
+        bar.start(frames, "simulating")
         res = simulate(out, frames=frames, size=size, seed=seed, defects=not no_defects,
                        burst=burst, iso=iso, fmt=fmt, clean=clean, raw=raw,
                        progress=lambda i: bar(out, None))  # fmt: skip

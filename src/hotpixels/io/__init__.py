@@ -1,14 +1,10 @@
-"""Reading and writing images and their metadata."""
+"""Reading and writing: which files are photos, headers and pixels, RAW, metadata, atomic output.
+
+``discover`` walks folders (the one walk), ``decode`` probes headers and decodes pixels,
+``images`` opens photos with Pillow, ``raw`` reads RAW files through rawpy, ``metadata``
+reads camera identity and capture time, ``writers`` writes atomically.
+"""
 
 from hotpixels.io.metadata import CameraKey, FrameInfo
-from hotpixels.io.readers import Frame, read_frame
-from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
 
-__all__ = [
-    "CameraKey",
-    "Frame",
-    "FrameInfo",
-    "atomic_write_bytes",
-    "read_frame",
-    "save_image_atomic",
-]
+__all__ = ["CameraKey", "FrameInfo"]

@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from hotpixels.errors import ImageReadError
+from hotpixels.frames import FrameKind, FrameStrategy, strategy_for
+from hotpixels.io.discover import file_kind
+from hotpixels.io.images import corrupt_error, image_to_array, open_image
 from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
-from hotpixels.io.raw import is_raw, raw_header, raw_levels, read_planes
-from hotpixels.io.readers import corrupt_error, image_to_array, open_image
+from hotpixels.io.raw import raw_header, raw_levels, read_planes
 
 __all__ = ["DECODERS", "FileInfo", "decode", "decoder_name", "probe"]
 
@@ -45,16 +47,14 @@ class FileInfo:
     rank: int | None = None  # place in its group by capture date (None: no date)
 
     @property
-    def raw(self) -> bool:
-        """Whether the file is a RAW mosaic (decoded as four colour planes)."""
-        return self.key.frame == "raw"
+    def strategy(self) -> FrameStrategy:
+        """How frames of this kind are analysed (:mod:`hotpixels.frames`)."""
+        return strategy_for(self.key.frame)
 
     @property
     def shape(self) -> tuple[int, int, int]:
         """Shape of the decoded frame, ``(M, N, C)``; a RAW mosaic's colour planes."""
-        if self.raw:
-            return (self.key.height // 2, self.key.width // 2, 4)
-        return (self.key.height, self.key.width, self.key.channels)
+        return self.strategy.analysed_shape(self.key.width, self.key.height, self.key.channels)
 
 
 def probe(path: str | Path, known: dict | None = None) -> FileInfo:
@@ -78,14 +78,14 @@ def probe(path: str | Path, known: dict | None = None) -> FileInfo:
         One line naming the file, when it is missing, empty or not an image.
     """
     path = Path(path)
-    if is_raw(path):
+    if file_kind(path) is FrameKind.RAW:
         known = {} if known is None else known
         head = raw_header(path)
         camera = (head["make"], head["model"], head["serial"], head["width"], head["height"])
         if camera not in known:
             known[camera] = raw_levels(path)
         cfa, black, white = known[camera]
-        key = CameraKey(*camera, 4, "raw", cfa)
+        key = CameraKey(*camera, 4, FrameKind.RAW, cfa)
         return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], (black, white))
     with open_image(path, load=False) as image:
         mode, fmt = image.mode, image.format or ""
@@ -106,7 +106,7 @@ def _simplejpeg():
 
 def decoder_name(info: FileInfo | None = None, *, prefer: str | None = None) -> str:
     """The decoder :func:`decode` uses for a file (``"simplejpeg"``, ``"pillow"``, ``"rawpy"``)."""
-    if info is not None and info.raw:
+    if info is not None and info.key.frame is FrameKind.RAW:
         return "rawpy"
     if prefer == "pillow":
         return "pillow"
@@ -139,7 +139,7 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
         When the file is corrupt or truncated or its pixels do not match its header.
     """
     path = info.path
-    if info.raw:
+    if info.key.frame is FrameKind.RAW:
         planes, cfa, (h, w) = read_planes(path, out)
         if (h, w) != (info.key.height, info.key.width) or cfa != info.key.cfa:
             msg = (f"{path}: RAW mosaic {w}x{h} {cfa} differs from its header "

@@ -1,4 +1,4 @@
-"""Camera RAW files through rawpy (LibRaw): header, mosaic, DNG writing.
+"""Camera RAW files through rawpy (LibRaw): header, levels, mosaic, developing.
 
 A RAW frame is the sensor's mosaic in the *visible* area (``raw_image_visible``), one
 value per photosite. For the statistics it is split into the four positions of its 2x2
@@ -9,52 +9,30 @@ sensors without a colour filter mosaic (Foveon, linear DNG) are refused with a m
 
 rawpy is the ``raw`` extra and is imported only when a RAW file is met; tifffile (also
 in ``raw``) reads the camera's Make and Model from TIFF-based RAW formats (DNG, CR2, NEF,
-ARW, ORF, RW2, PEF, ...) and writes the simulator's DNG files.
+ARW, ORF, RW2, PEF, ...).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import importlib
-import io
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from hotpixels.errors import HotPixelsError, ImageReadError, MissingDependencyError, ParameterError
+from hotpixels.errors import HotPixelsError, ImageReadError, require
 from hotpixels.mosaic import to_planes
 
-__all__ = ["RAW_SUFFIXES", "develop", "is_raw", "raw_header", "raw_levels", "read_mosaic",
-           "read_planes", "write_dng", "write_tiff16"]
-
-#: File name endings read as camera RAW.
-RAW_SUFFIXES = frozenset({
-    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
-    ".raf", ".pef", ".ptx", ".srw", ".3fr", ".fff", ".erf", ".kdc", ".dcr", ".mos", ".mrw",
-    ".rwl", ".iiq", ".x3f", ".raw",
-})  # fmt: skip
+__all__ = ["develop", "raw_header", "raw_levels", "read_mosaic", "read_planes"]
 
 _MAKE, _MODEL, _DATETIME, _EXIF_IFD, _DNG_SERIAL = 271, 272, 306, 34665, 50735
 _DATETIME_ORIGINAL = 36867
 
 
-def is_raw(path: str | Path) -> bool:
-    """Whether a file is read as camera RAW (by its name ending)."""
-    return Path(path).suffix.lower() in RAW_SUFFIXES
-
-
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError as err:
-        msg = f'reading camera RAW files needs {name}: pip install "hotpixels[raw]"'
-        raise MissingDependencyError(msg) from err
-
-
 def _rawpy():
-    return _module("rawpy")
+    return require("rawpy", "raw", "reading camera RAW files")
 
 
 def _libraw_errors(rawpy) -> tuple[type[BaseException], ...]:
@@ -242,88 +220,3 @@ def develop(path: str | Path, prepare: Callable[[np.ndarray], object] | None = N
         if prepare is not None:
             prepare(raw.raw_image_visible)
         return raw.postprocess(**{"use_camera_wb": True, "output_bps": 16, **params})
-
-
-def write_tiff16(path: str | Path, rgb: np.ndarray, *, overwrite: bool = False) -> None:
-    """Write a 16-bit RGB image as a TIFF (deflate-compressed), atomically."""
-    from hotpixels.io.writers import atomic_write_bytes
-
-    tifffile = _module("tifffile")
-    buf = io.BytesIO()
-    tifffile.imwrite(buf, np.ascontiguousarray(rgb, dtype=np.uint16), photometric="rgb",
-                     compression="zlib", metadata=None, software="hotpixels")  # fmt: skip
-    atomic_write_bytes(path, buf.getvalue(), overwrite=overwrite)
-
-
-_CFA_CODES = {"R": 0, "G": 1, "B": 2}
-#: XYZ (D65) to linear sRGB: a camera whose channels are linear sRGB.
-_XYZ_TO_LINEAR_SRGB = (3.2406, -1.5372, -0.4986, -0.9689, 1.8758, 0.0415, 0.0557, -0.2040, 1.0570)
-
-
-def _rationals(values) -> tuple[int, ...]:
-    return tuple(v for x in values for v in (round(x * 10000), 10000))
-
-
-def write_dng(
-    path: str | Path,
-    mosaic: np.ndarray,
-    *,
-    cfa: str = "RGGB",
-    black: int = 0,
-    white: int = 4095,
-    make: str = "",
-    model: str = "",
-    serial: str = "",
-    taken: _dt.datetime | None = None,
-    neutral: tuple[float, float, float] = (1.0, 1.0, 1.0),
-) -> None:
-    """Write a Bayer mosaic as a minimal, uncompressed DNG that LibRaw reads.
-
-    Parameters
-    ----------
-    path : str or Path
-        Output file (written atomically).
-    mosaic : (H, W) ndarray of uint16
-    cfa : str
-        The 2x2 pattern in reading order (RGGB, BGGR, GRBG or GBRG).
-    black, white : int
-        Black and white levels.
-    make, model, serial : str
-        Camera identity (IFD0 Make, Model; DNG UniqueCameraModel, CameraSerialNumber).
-    taken : datetime, optional
-        Capture time (DateTime and DateTimeOriginal).
-    neutral : (float, float, float)
-        AsShotNeutral: the camera's response to white (for developing).
-    """
-    from hotpixels.io.writers import atomic_write_bytes
-
-    tifffile = _module("tifffile")
-    mosaic = np.ascontiguousarray(mosaic, dtype=np.uint16)
-    if mosaic.ndim != 2 or sorted(cfa) != ["B", "G", "G", "R"] or len(cfa) != 4:
-        msg = f"write_dng needs an (H, W) mosaic and a Bayer pattern, got {mosaic.shape} {cfa!r}"
-        raise ParameterError(msg)
-    stamp = taken.strftime("%Y:%m:%d %H:%M:%S") if taken else None
-    tags = [
-        (33421, "H", 2, (2, 2), True),  # CFARepeatPatternDim
-        (33422, "B", 4, bytes(_CFA_CODES[c] for c in cfa), True),  # CFAPattern
-        (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
-        (50707, "B", 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
-        (50708, "s", 0, f"{make} {model}".strip() or "hotpixels", True),  # UniqueCameraModel
-        (50710, "B", 3, (0, 1, 2), True),  # CFAPlaneColor
-        (50711, "H", 1, 1, True),  # CFALayout: rectangular
-        (50714, "H", 1, int(black), True),  # BlackLevel
-        (50717, "H", 1, int(white), True),  # WhiteLevel
-        (50721, "2i", 9, _rationals(_XYZ_TO_LINEAR_SRGB), True),  # ColorMatrix1
-        (50778, "H", 1, 21, True),  # CalibrationIlluminant1: D65
-        (50728, "2I", 3, _rationals(neutral), True),  # AsShotNeutral
-        (271, "s", 0, make or "hotpixels", True),
-        (272, "s", 0, model or "simulated", True),
-    ]
-    if serial:
-        tags.append((50735, "s", 0, serial, True))
-    if stamp:
-        tags.append((36867, "s", 0, stamp, True))
-    buf = io.BytesIO()
-    tifffile.imwrite(buf, mosaic, photometric=32803, extratags=tags, metadata=None,
-                     subfiletype=0, software=False, datetime=stamp)  # fmt: skip
-    atomic_write_bytes(path, buf.getvalue())

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-from hotpixels.errors import ImageWriteError
+from hotpixels.errors import ImageWriteError, require
+
+__all__ = ["atomic_write_bytes", "save_image_atomic", "write_tiff16"]
 
 
 @contextlib.contextmanager
@@ -17,7 +21,7 @@ def _atomic_target(path: Path, overwrite: bool = True):
     """Yield a temporary path next to ``path``; rename it over ``path`` on success."""
     path = Path(path)
     if not overwrite and path.exists():
-        msg = f"{path}: output exists; use --overwrite or another --out-dir"
+        msg = f"{path}: output exists; allow overwrite or choose another output"
         raise ImageWriteError(msg)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
@@ -76,3 +80,13 @@ def save_image_atomic(
     except (OSError, ValueError) as err:
         msg = f"{path}: cannot write ({err})"
         raise ImageWriteError(msg) from err
+
+
+def write_tiff16(path: str | Path, rgb: np.ndarray, *, overwrite: bool = False) -> None:
+    """Write a 16-bit RGB image as a TIFF (deflate-compressed), atomically (needs tifffile,
+    the ``raw`` extra)."""
+    tifffile = require("tifffile", "raw", "writing 16-bit TIFF files")
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, np.ascontiguousarray(rgb, dtype=np.uint16), photometric="rgb",
+                     compression="zlib", metadata=None, software="hotpixels")  # fmt: skip
+    atomic_write_bytes(path, buf.getvalue(), overwrite=overwrite)

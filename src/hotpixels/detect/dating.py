@@ -1,0 +1,118 @@
+"""When a defect appeared: first dates from the statistics, confirmed against earlier photos.
+
+The state keeps, per subpixel, the earliest frame by capture date that showed it beyond
+6 sigmas (``seen``). :func:`first_seen` turns that into a date when the defect
+appeared during the series and stood out photo after photo since;
+:func:`confirm_first_seen` then looks again at a few photos taken before that date
+(through a callable that reads them, so detection never opens files itself) and drops
+the date if the defect showed in them after all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from hotpixels import kernels
+from hotpixels.frames import strategy_for
+from hotpixels.maps.model import DefectMap
+from hotpixels.stats import NEVER_SEEN, Accumulator, frame_threshold
+
+__all__ = ["CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE", "confirm_first_seen", "first_seen"]
+
+#: A defect first seen after this share of the frames (and 3), and standing out in this
+#: share of the frames since (at least 5 and a fifth of all), appeared during the series.
+LATE_SHARE = 0.1
+LATE_CONSISTENCY = 0.9
+#: Photos before a first date that are read again to confirm it (evenly spread).
+CONFIRM_FRAMES = 16
+
+
+def first_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
+    """The capture date from which a defect shows, if it appeared during the series.
+
+    ``seen`` gives the first frame (by date) that showed the subpixel beyond 6 sigmas;
+    that is a late appearance when it comes after :data:`LATE_SHARE` of the frames (and
+    3), and the defect stood out (3 sigmas, ``nexc``) in nearly every frame since
+    (:data:`LATE_CONSISTENCY`; a weak defect that shows now and then may well have been
+    there before). Otherwise None: as far as these photos tell, it was always there.
+    (A stuck subpixel stands out only where the scene differs from it, so it is rarely
+    dated.)
+    """
+    code = int(acc.seen[y, x, c]) if acc.seen is not None else 0
+    if not dates or code == 0 or acc.n == 0:
+        return None
+    rank, n = NEVER_SEEN - code, len(dates)
+    after = n - rank  # frames from its first strong showing on
+    if rank >= n or rank < max(3, int(np.ceil(LATE_SHARE * n))) or after < max(5, 0.2 * n):
+        return None
+    if abs(int(acc.nexc[y, x, c])) < LATE_CONSISTENCY * after * acc.n / n:
+        return None  # not shown photo after photo since: weak, and may well predate it
+    return dates[rank]
+
+
+def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.ndarray | None], *,
+                       workers: int = 1) -> None:  # fmt: skip
+    """Drop a ``first_seen`` date when the photos before it show the defect after all.
+
+    The state keeps only the first *strong* showing (6 sigmas); a weak defect may have
+    shown more faintly before. Photos dated before each dated defect are read again
+    (at most :data:`CONFIRM_FRAMES` of them, evenly spread, so the cost does not grow
+    with the archive; ``workers`` at a time, on threads: the decoders release the
+    GIL), and if the defect stood out in at least 2 of them and a fifth (its residual
+    beyond the frame's noise threshold and half its mean excess, with its sign), it was
+    there: the date is removed.
+
+    Parameters
+    ----------
+    dmap : DefectMap
+        Changed in place.
+    dates : list of datetime
+        Capture dates of the group's frames by rank.
+    read : callable
+        ``read(rank)``: the decoded frame of that rank, ``(M, N, C)`` as the statistics
+        hold it, or None when it cannot be read.
+    workers : int
+        Frames read at a time.
+    """
+    dated = [d for d in dmap.defects if d.first_seen is not None]
+    if not dated:
+        return
+    strategy = strategy_for(dmap.frame)
+    points = {id(d): strategy.subpixel(d.x, d.y, d.channel, dmap.cfa) for d in dated}
+    before = {id(d): _spread(dates.index(d.first_seen), CONFIRM_FRAMES) for d in dated}
+    looked = dict.fromkeys(points, 0)
+    shown = dict.fromkeys(points, 0)
+
+    def load(rank: int):
+        frame = read(rank)
+        return rank, frame, None if frame is None else frame_threshold(frame)
+
+    ranks = sorted(set().union(*before.values()))
+    batch = max(1, workers)
+    with ThreadPoolExecutor(batch) as pool:
+        for i in range(0, len(ranks), batch):  # a batch at a time: memory stays bounded
+            for rank, frame, threshold in pool.map(load, ranks[i : i + batch]):
+                for d in dated:
+                    key = id(d)
+                    if frame is None or rank not in before[key]:
+                        continue
+                    y, x, c = points[key]
+                    r = int(kernels.band_residual(frame, y, y + 1)[0, x, c])
+                    sign = 1 if (d.excess or 0) >= 0 else -1
+                    # r is 8x the excess over the neighbours: beyond the noise and half
+                    # of the defect's mean excess
+                    looked[key] += 1
+                    shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
+    for d in dated:
+        if shown[id(d)] >= max(2, 0.2 * looked[id(d)]):
+            d.first_seen = None
+
+
+def _spread(n: int, k: int) -> set[int]:
+    """At most ``k`` of ``range(n)``, evenly spread, first and last included."""
+    if n <= k:
+        return set(range(n))
+    return {round(i * (n - 1) / (k - 1)) for i in range(k)}

@@ -1,0 +1,113 @@
+"""Developed photos: merge the smear around one defect into one entry, keep neighbours apart.
+
+Demosaicing and JPEG smear one defect over a few pixels and channels. The centre of a
+defect is a pixel whose strongest channel is a local maximum among the neighbours whose
+strongest channel is the same (so two adjacent photosites of different colours stay two
+defects); every pixel within 2 px with a score of at least 0.3 is a *member* (the pixels
+a repair should replace).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hotpixels.detect.evidence import Evidence
+from hotpixels.detect.kinds import classify
+from hotpixels.frames import FrameStrategy
+from hotpixels.maps.model import Defect
+
+__all__ = ["decide"]
+
+MEMBER_LEVEL = 0.3
+FOOTPRINT = 8
+CORE = 3
+ECHO = 0.35
+
+
+def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong, weak
+           ) -> tuple[list[Defect], list[Defect]]:  # fmt: skip
+    """Defects among the pixels above the line (``strong``), and the strongest
+    candidates below it (``weak``) that touch none of them.
+
+    Parameters
+    ----------
+    ev : Evidence
+    strategy : FrameStrategy
+    names : tuple of str
+        Channel names.
+    strong, weak : (K, 2) ndarray of (row, column)
+
+    Returns
+    -------
+    defects, near_misses : list of Defect
+    """
+    score_px, dominant = ev.best, ev.dominant
+    centres = _centres(ev, score_px, dominant, strong)
+    near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
+    return ([_make_defect(ev, strategy, names, y, x, centres) for y, x in centres],
+            [_make_defect(ev, strategy, names, y, x, near) for y, x in near])
+
+
+def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
+    """Pick defect centres among candidate pixels, strongest first.
+
+    A candidate within 3 px of a stronger centre is part of that centre's footprint
+    (the opposite-signed ring of the neighbour residual, the demosaic and JPEG smear in
+    the same or other channels), and so is one within 8 px (a JPEG block's ringing)
+    whose score is below ``ECHO`` times the centre's; unless it is directly adjacent, of the same sign, its
+    strongest channel differs, and in that channel it reaches at least half the value
+    the stronger centre shows there: then it is a second photosite of another colour.
+    """
+    order = sorted(
+        ((int(y), int(x)) for y, x in candidates), key=lambda p: (-score_px[p], p)
+    )
+    kept: list[tuple[int, int]] = []
+    for y, x in order:
+        c = dominant[y, x]
+        z = ev.z[y, x, c]
+        separate = True
+        for ky, kx in kept:
+            dist = max(abs(ky - y), abs(kx - x))
+            if dist > FOOTPRINT or (dist > CORE and score_px[y, x] >= ECHO * score_px[ky, kx]):
+                continue
+            kc = dominant[ky, kx]
+            same_sign = np.sign(ev.z[ky, kx, kc]) == np.sign(z)
+            zk = ev.z[ky, kx, c]
+            if dist == 1 and same_sign and kc != c and abs(z) >= 0.5 * abs(zk):
+                continue
+            separate = False
+            break
+        if separate:
+            kept.append((y, x))
+    return kept
+
+
+def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:
+    return any(max(abs(p[0] - y), abs(p[1] - x)) <= FOOTPRINT for y, x in centres)
+
+
+def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, centres) -> Defect:
+    score_px = ev.best
+    c = int(ev.dominant[y, x])
+    m, n = score_px.shape
+    members = []
+    for yy in range(max(y - 2, 0), min(y + 3, m)):
+        for xx in range(max(x - 2, 0), min(x + 3, n)):
+            if score_px[yy, xx] < MEMBER_LEVEL:
+                continue
+            nearest = min(centres, key=lambda p: (max(abs(p[0] - yy), abs(p[1] - xx)), p))
+            if nearest == (y, x):
+                members.append((int(xx), int(yy)))
+    channels = [names[i] for i in range(len(names)) if ev.score(y, x, i) >= 1.0]
+    return Defect(
+        x=int(x),
+        y=int(y),
+        kind=classify(ev, y, x, c, strategy),
+        score=round(float(score_px[y, x]), 3),
+        channel=names[c],
+        channels=channels or [names[c]],
+        frames=abs(int(ev.frames[y, x, c])),
+        members=sorted(members, key=lambda p: (p[1], p[0])),
+        mean=round(ev.mean(y, x, c), 2),
+        excess=round(ev.mean_residual(y, x, c), 2),
+    )

@@ -1,0 +1,146 @@
+"""Planning a run: which files, read once each, fall into which camera groups.
+
+Every file's header is read first (camera, size, capture time; no pixels), which sorts
+the files into camera groups: EXIF Make, Model, BodySerialNumber, stored size, channels,
+bit depth and frame kind. Within a group the files stay in sorted path order (the order
+in which they are accumulated, which makes repeats of a scene a function of the files
+alone) and are ranked by capture date (for first dates). An engine
+(:func:`hotpixels.engine.run`) turns a plan into statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hotpixels.errors import HotPixelsError, NoInputError, ParameterError
+from hotpixels.frames import FrameStrategy
+from hotpixels.io.decode import FileInfo, probe
+from hotpixels.io.discover import discover
+from hotpixels.io.metadata import CameraKey
+from hotpixels.progress import started
+from hotpixels.stats import MAX_FRAMES
+
+__all__ = ["GroupPlan", "Plan", "make_plan"]
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """The files of one camera group, in accumulation order (sorted paths)."""
+
+    key: CameraKey
+    bits: int
+    files: tuple[FileInfo, ...]
+
+    @property
+    def strategy(self) -> FrameStrategy:
+        """How this group's frames are analysed (:mod:`hotpixels.frames`)."""
+        return self.files[0].strategy
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """Shape of a decoded frame, ``(M, N, C)``."""
+        return self.files[0].shape
+
+    @property
+    def levels(self) -> tuple[int, int] | None:
+        """RAW black and white level (lowest black, highest white of the files), or None."""
+        levels = [i.levels for i in self.files if i.levels]
+        return (min(v[0] for v in levels), max(v[1] for v in levels)) if levels else None
+
+    @property
+    def ranked(self) -> list[FileInfo]:
+        """The dated files by capture date (their ``rank``)."""
+        return sorted((i for i in self.files if i.rank is not None), key=lambda i: i.rank)
+
+    @property
+    def dates(self) -> list:
+        """Capture dates of the dated files, by rank."""
+        return [i.taken for i in self.ranked]
+
+
+@dataclass
+class Plan:
+    """What a run will read: camera groups, and the paths it cannot use."""
+
+    groups: list[GroupPlan]
+    failures: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # earlier outputs of fix, left out
+    repeats: bool = True  # count frames that repeat a recent scene once
+
+    @property
+    def n_files(self) -> int:
+        """Files in the groups."""
+        return sum(len(g.files) for g in self.groups)
+
+
+def _ranked(infos: list[FileInfo]) -> list[FileInfo]:
+    dated = sorted((i for i in infos if i.taken), key=lambda i: (i.taken, str(i.path)))
+    ranks = {i.path: r for r, i in enumerate(dated)}
+    return [replace(i, rank=ranks.get(i.path)) for i in infos]
+
+
+def make_plan(
+    paths: Iterable[str | Path],
+    *,
+    repeats: bool = True,
+    progress: Callable[[Path, str | None], None] | None = None,
+) -> Plan:
+    """Find the photos under ``paths``, read their headers and group them by camera.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files and folders (recursed; earlier outputs of ``fix`` left out).
+    repeats : bool
+        Count frames that repeat a recent scene once (the engine's job).
+    progress : callable, optional
+        ``progress(path, error)`` for each file whose header cannot be read; its
+        ``start(total, "reading")``, if it has one, is told how many files were found.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    NoInputError
+        When the paths hold no photo at all.
+    ParameterError
+        When one group holds more frames than an accumulator can.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from hotpixels.sim.camera import simulate
+    >>> sim = simulate(tempfile.mkdtemp(), frames=3, size="128x96", seed=2)
+    >>> plan = make_plan(sim.frames)
+    >>> len(plan.groups), plan.groups[0].shape
+    (1, (96, 128, 3))
+    """
+    paths = list(paths)
+    found, failures, skipped = discover(paths)
+    if not found:
+        msg = f"no image files found in {', '.join(map(str, paths))}"
+        raise NoInputError(msg)
+    started(progress, len(found), "reading")
+    grouped: dict[tuple[CameraKey, int], list[FileInfo]] = {}
+    known: dict = {}  # RAW patterns and levels, one unpack per camera
+    for path, _, _ in found:
+        try:
+            info = probe(path, known)
+        except HotPixelsError as err:
+            failures.append((path, str(err)))
+            if progress:
+                progress(path, str(err))
+            continue
+        grouped.setdefault((info.key, info.bits), []).append(info)
+    groups = []
+    for (key, bits), infos in grouped.items():
+        if len(infos) > MAX_FRAMES:
+            msg = (f"{key.label()}: {len(infos)} photos, more than {MAX_FRAMES} in one group; "
+                   "run on parts of the archive")  # fmt: skip
+            raise ParameterError(msg)
+        groups.append(GroupPlan(key, bits, tuple(_ranked(infos))))
+    return Plan(groups, failures, skipped, repeats)

@@ -1,0 +1,166 @@
+"""What a camera group's frames are, decided once: developed photos or RAW mosaics.
+
+Every stage that behaves differently for the two asks one :class:`FrameStrategy`,
+chosen from the group's :class:`FrameKind` when the files are probed, instead of
+testing strings: the shape that is analysed (RAW mosaics as four colour planes), how
+a statistics position maps to the map's coordinates and back, whether one defect is
+smeared over neighbours (demosaicing, JPEG) or sits on one photosite, the levels that
+separate the kinds, how exactly an evaluation matches, and how a repaired file is
+written.
+
+Examples
+--------
+>>> s = strategy_for("raw")
+>>> s.kind, s.analysed_shape(8, 6, 1), s.position(1, 2, 3)
+(<FrameKind.RAW: 'raw'>, (3, 4, 4), (5, 3))
+>>> strategy_for(FrameKind.IMAGE).subpixel(5, 3, "G", "")
+(3, 5, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from hotpixels.errors import ParameterError
+from hotpixels.mosaic import photosite, plane_of
+
+__all__ = ["FrameKind", "FrameStrategy", "ImageFrame", "RawFrame", "strategy_for"]
+
+_CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
+
+
+class FrameKind(str, Enum):
+    """The coordinate frame of a camera group and of its map."""
+
+    IMAGE = "image"  # developed photos: pixels as stored
+    RAW = "raw"  # RAW mosaics: photosites of the visible area
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class FrameStrategy:
+    """How one kind of frame is analysed, decided and repaired (see the subclasses).
+
+    Attributes
+    ----------
+    kind : FrameKind
+    files : str
+        What the files of this frame are called in messages.
+    smeared : bool
+        One defect disturbs a few pixels of all colours (clusters are merged);
+        otherwise every photosite above the line is a defect of its own.
+    match_radius : int
+        Distance within which an evaluation matches a found defect to a true one.
+    dead_mean, hot_excess : float
+        Mean (fraction of full scale) at or below which a decoupled subpixel is dead,
+        and the excess from which a bright one is hot rather than warm.
+    dark_stuck : bool
+        A dark outlier that ignores the scene clearly above black is stuck, not dead
+        (linear, unsmeared values).
+    fork_safe : bool
+        Its decoder may run in forked workers.
+    repaired_suffix : str
+        File ending of a repaired copy ('' keeps the input's).
+    """
+
+    kind: FrameKind
+    files: str
+    smeared: bool
+    match_radius: int
+    dead_mean: float
+    hot_excess: float
+    dark_stuck: bool
+    fork_safe: bool
+    repaired_suffix: str
+
+    def analysed_shape(self, width: int, height: int, channels: int) -> tuple[int, int, int]:
+        """Shape of the decoded frame the statistics hold, ``(M, N, C)``."""
+        return (height, width, channels)
+
+    def map_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """``(width, height)`` of the map's frame for statistics of ``shape``."""
+        return shape[1], shape[0]
+
+    def channel_names(self, channels: int, cfa: str = "") -> tuple[str, ...]:
+        """Names of the analysed channels (R, G, B; L; a RAW pattern's letters)."""
+        return _CHANNELS.get(channels, tuple(str(i) for i in range(channels)))
+
+    def subpixel(self, x: int, y: int, channel: str, cfa: str = "") -> tuple[int, int, int]:
+        """Where the map's ``(x, y)`` in ``channel`` sits in the statistics: ``(row,
+        column, channel index)``."""
+        names = next((n for n in _CHANNELS.values() if channel in n), ())
+        return y, x, names.index(channel) if names else int(channel or 0)
+
+    def position(self, row: int, col: int, k: int) -> tuple[int, int]:
+        """The map's ``(x, y)`` of statistics position ``(row, col)``, channel ``k``."""
+        return col, row
+
+
+@dataclass(frozen=True)
+class ImageFrame(FrameStrategy):
+    """Developed photos (JPEG, PNG, TIFF): pixels as stored."""
+
+    kind: FrameKind = FrameKind.IMAGE
+    files: str = "developed photos"
+    smeared: bool = True
+    match_radius: int = 2
+    dead_mean: float = 0.1
+    hot_excess: float = 0.08
+    dark_stuck: bool = False
+    fork_safe: bool = True
+    repaired_suffix: str = ""
+
+
+@dataclass(frozen=True)
+class RawFrame(FrameStrategy):
+    """RAW mosaics: a 2x2 colour filter pattern split into four planes, so that a
+    photosite's 8 neighbours are the same-colour photosites two steps away
+    (:func:`hotpixels.mosaic.to_planes`). Values are linear: a dark stuck photosite sits
+    above 0.03 of full scale and a warm offset stays below 0.25. LibRaw is not fork-safe;
+    repaired RAW files are developed to 16-bit TIFF."""
+
+    kind: FrameKind = FrameKind.RAW
+    files: str = "RAW files"
+    smeared: bool = False
+    match_radius: int = 0
+    dead_mean: float = 0.03
+    hot_excess: float = 0.25
+    dark_stuck: bool = True
+    fork_safe: bool = False
+    repaired_suffix: str = ".tif"
+
+    def analysed_shape(self, width: int, height: int, channels: int) -> tuple[int, int, int]:
+        return (height // 2, width // 2, 4)
+
+    def map_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        return 2 * shape[1], 2 * shape[0]
+
+    def channel_names(self, channels: int, cfa: str = "") -> tuple[str, ...]:
+        return tuple(cfa) if len(cfa) == channels else super().channel_names(channels)
+
+    def subpixel(self, x: int, y: int, channel: str, cfa: str = "") -> tuple[int, int, int]:
+        return plane_of(x, y)
+
+    def position(self, row: int, col: int, k: int) -> tuple[int, int]:
+        return photosite(row, col, k)
+
+
+_STRATEGIES = {FrameKind.IMAGE: ImageFrame(), FrameKind.RAW: RawFrame()}
+
+
+def strategy_for(kind: FrameKind | str) -> FrameStrategy:
+    """The strategy of a frame kind (``"image"`` or ``"raw"``).
+
+    Raises
+    ------
+    ParameterError
+        For any other value.
+    """
+    try:
+        return _STRATEGIES[FrameKind(kind)]
+    except ValueError as err:
+        msg = f"frame must be 'image' or 'raw', got {kind!r}"
+        raise ParameterError(msg) from err

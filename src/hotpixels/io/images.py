@@ -1,0 +1,138 @@
+"""Open photos with Pillow and turn them into frames (numpy arrays) with their metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from hotpixels.errors import ImageReadError
+from hotpixels.io.metadata import CameraKey, FrameInfo, camera_identity, capture_time
+
+__all__ = ["Frame", "corrupt_error", "image_to_array", "open_image", "read_frame"]
+
+@dataclass
+class Frame:
+    """A decoded image: ``data`` has shape ``(M, N, C)`` (C = 1 or 3), uint8 or uint16."""
+
+    data: np.ndarray
+    info: FrameInfo
+
+
+def corrupt_error(path: Path, err: BaseException, what: str = "corrupt or truncated image"):
+    """The one-line :class:`ImageReadError` for a file a decoder rejected."""
+    detail = str(err).rstrip(".") or type(err).__name__
+    return ImageReadError(f"{path}: {what} ({detail})")
+
+
+def open_image(path: str | Path, *, load: bool = True) -> Image.Image:
+    """Open an image with Pillow and decode it fully, with one-line errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        Image file.
+    load : bool
+        Decode the pixels (default); ``False`` reads the header only.
+
+    Returns
+    -------
+    PIL.Image.Image
+        The opened image (pixels decoded when ``load``).
+
+    Raises
+    ------
+    ImageReadError
+        If the file is missing, empty, not an image, or truncated.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        msg = f"{path}: cannot read ({err.strerror or err})"
+        raise ImageReadError(msg) from err
+    if size == 0:
+        msg = f"{path}: empty file (0 bytes)"
+        raise ImageReadError(msg)
+    try:
+        image = Image.open(path)
+        if load:
+            image.load()
+    except UnidentifiedImageError as err:
+        msg = f"{path}: not an image file Pillow can read"
+        raise ImageReadError(msg) from err
+    except (OSError, SyntaxError, ValueError) as err:
+        what = "corrupt or truncated image" if load else "corrupt image header"
+        raise corrupt_error(path, err, what) from err
+    return image
+
+
+def image_to_array(image: Image.Image, path: str | Path | None = None) -> np.ndarray:
+    """Pixel data for analysis: ``(M, N, C)``, C = 1 (grey) or 3 (colour), alpha dropped.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Any mode Pillow reads (L, LA, RGB, RGBA, P, I;16, I, CMYK, YCbCr, ...).
+    path : str or Path, optional
+        The file it came from, named in errors.
+
+    Returns
+    -------
+    ndarray
+        uint8, or uint16 for 16-bit images.
+    """
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        arr = np.asarray(image, dtype=np.uint16)
+    elif mode == "I":
+        arr = np.asarray(image)
+        if arr.min() < 0 or arr.max() > 65535:
+            msg = "32-bit integer images with values outside 0..65535 are not supported"
+            raise ImageReadError(f"{path}: {msg}" if path is not None else msg)
+        arr = arr.astype(np.uint16)
+    elif mode in ("L", "LA", "1"):
+        arr = np.asarray(image.convert("L"))
+    else:
+        arr = np.asarray(image.convert("RGB"))
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    return arr
+
+
+def read_frame(path: str | Path) -> Frame:
+    """Read one image file as a frame for analysis.
+
+    Parameters
+    ----------
+    path : str or Path
+        Image file (JPEG, PNG, TIFF, anything Pillow reads).
+
+    Returns
+    -------
+    Frame
+        Pixel array (stored orientation, i.e. the sensor's frame) and metadata.
+
+    Raises
+    ------
+    ImageReadError
+        With a one-line message naming the file.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from PIL import Image
+    >>> p = tempfile.mktemp(suffix=".png")
+    >>> Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(p)
+    >>> read_frame(p).data.shape
+    (4, 6, 3)
+    """
+    path = Path(path)
+    with open_image(path) as image:
+        data = image_to_array(image, path)
+        make, model, serial = camera_identity(image)
+        h, w, c = data.shape
+        key = CameraKey(make, model, serial, w, h, c)
+        return Frame(data, FrameInfo(path, key, capture_time(image), image.mode))

@@ -1,0 +1,112 @@
+"""The numpy versions of the kernels, and the helpers both versions share.
+
+Bit-identical to :mod:`hotpixels.kernels.numba_impl` (integers exactly, floats with
+the same arithmetic); used when numba is not installed, and by tests to check it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+THUMB = 32
+
+
+def reflect_index(i: int, n: int) -> int:
+    """Index ``i`` of an axis of length ``n`` mirrored at the ends (``-1 -> 1``)."""
+    if i < 0:
+        return -i
+    if i >= n:
+        return 2 * (n - 1) - i
+    return i
+
+
+def _wide(frame: np.ndarray):
+    return np.int32 if frame.dtype.itemsize == 1 else np.int64
+
+
+def band_residual(frame: np.ndarray, y0: int, y1: int) -> np.ndarray:
+    """Residual ``9 v - box3(v)`` of rows ``y0:y1`` (int32, int64 for 16-bit)."""
+    m = frame.shape[0]
+    rows = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
+    p = np.pad(frame[rows].astype(_wide(frame)), ((0, 0), (1, 1), (0, 0)), mode="reflect")
+    vert = p[:-2] + p[1:-1] + p[2:]
+    return 9 * p[1:-1, 1:-1] - (vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:])
+
+
+def sample_residual(frame: np.ndarray, step: int = 8) -> np.ndarray:
+    """Residual at every ``step``-th row and column (equal to ``residual[::step, ::step]``)."""
+    m, n, _ = frame.shape
+    ys, xs = np.arange(0, m, step), np.arange(0, n, step)
+    box = np.zeros((len(ys), len(xs), frame.shape[2]), _wide(frame))
+    for dy in (-1, 0, 1):
+        rows = frame[[reflect_index(int(y) + dy, m) for y in ys]]
+        for dx in (-1, 0, 1):
+            box += rows[:, [reflect_index(int(x) + dx, n) for x in xs]]
+    return 9 * frame[::step, ::step].astype(_wide(frame)) - box
+
+
+def update_rows(state, frames, y0, y1, ithr, sign, encs):
+    s1, s2, srr, nexc, seen = state
+    band = slice(y0, y1)
+    for frame, th, enc in zip(frames, ithr, encs, strict=True):
+        v = frame[band].astype(np.int64)
+        r = band_residual(frame, y0, y1).astype(np.int64)
+        out = (r > th).astype(np.int64) - (r < -th)
+        if sign != 0:
+            for target, value in ((s1, v), (s2, v * v), (srr, (r * r) >> 3), (nexc, out)):
+                np.add(target[band], sign * value, out=target[band], casting="unsafe")
+        if sign >= 0:
+            big = (r > 2 * th) | (r < -2 * th)
+            np.maximum(seen[band], np.where(big, enc, 0).astype(seen.dtype), out=seen[band])
+
+
+def block_sums(frame: np.ndarray, step: int) -> np.ndarray:
+    m, n, c = frame.shape
+    hh, ww = max(m // THUMB, 1), max(n // THUMB, 1)
+    bh, bw = min(THUMB, m), min(THUMB, n)
+    crop = frame[: hh * bh, : ww * bw].reshape(hh, bh, ww, bw, c)[:, ::step]
+    return crop.sum(axis=(1, 3, 4), dtype=np.int64)
+
+
+def variance(s1: np.ndarray, s2: np.ndarray, n: int, exact: bool) -> np.ndarray:
+    """Population variance from sums (float64); ``exact``: through int64 (8-bit sums)."""
+    n = max(n, 1)
+    if exact:  # n * s2 - s1^2 < 2^63 for < 66000 frames of 8 bits
+        a = s1.astype(np.int64)
+        return (n * s2.astype(np.int64) - a * a) / float(n * n)
+    m = s1 / n
+    return np.maximum(s2 / n - m * m, 0.0)
+
+
+def band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact):
+    m = s1.shape[0]
+    ext = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
+    var = variance(s1[ext], s2[ext], n, exact)
+    p = np.pad(var, ((0, 0), (1, 1), (0, 0)), mode="reflect")
+    vert = p[:-2] + p[1:-1] + p[2:]
+    var = var[1:-1]
+    neighbour_var = (vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:] - var) / 8.0
+    mr = band_residual(s1, y0, y1).astype(np.int64, copy=False) / (8.0 * n)
+    rv = np.maximum(srr[y0:y1] / (8.0 * n) - mr * mr, 0.0)
+    ratio = np.where(neighbour_var >= min_var, (rv + unit) / (var + unit), 0.0)
+    return mr.astype(np.float32), ratio.astype(np.float32)
+
+
+def band_scores(z, d, med, scale, line, zt, tile):
+    m, n, _ = z.shape
+    rep_med = np.repeat(np.repeat(med, tile, 0), tile, 1)[:m, :n]
+    rep_scale = np.repeat(np.repeat(scale, tile, 0), tile, 1)[:m, :n]
+    z[:] = (z - rep_med) / rep_scale
+    d /= line
+    score = np.maximum(np.abs(z) / zt, d)
+    return score, score.max(axis=2), score.argmax(axis=2).astype(np.uint8)
+
+
+def residual_histogram(frame: np.ndarray, step: int, size: int) -> np.ndarray:
+    return np.bincount(np.abs(sample_residual(frame, step)).ravel(), minlength=size)
+
+
+def split_planes(mosaic: np.ndarray, out: np.ndarray) -> None:
+    h2, w2, _ = out.shape
+    tiles = mosaic[: 2 * h2, : 2 * w2].reshape(h2, 2, w2, 2).transpose(0, 2, 1, 3)
+    out.reshape(h2, w2, 2, 2)[...] = tiles

@@ -1,0 +1,1 @@
+"""Reports of results: text tables and summaries for the terminal (``text``)."""

@@ -1,0 +1,50 @@
+"""First dates: confirmed against earlier photos, at a bounded cost."""
+
+from __future__ import annotations
+
+from hotpixels.detect import dating
+from hotpixels.detect.dating import confirm_first_seen
+from hotpixels.io.decode import decode
+
+
+def _reader(group, log=None):
+    def read(rank):
+        if log is not None:
+            log.append(rank)
+        return decode(group.ranked[rank])
+
+    return read
+
+
+def test_a_date_that_earlier_photos_contradict_is_dropped(raw_sims, truth):
+    sim, _, [(group, dmap, _)] = raw_sims(1)
+    truth = truth(sim)
+    late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+    always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
+    kept = late.first_seen
+    always.first_seen = group.dates[10]  # a wrong date: it showed in frames 0-9 too
+    confirm_first_seen(dmap, group.dates, _reader(group))
+    assert always.first_seen is None and late.first_seen == kept is not None
+
+
+def test_confirming_a_date_reads_a_bounded_sample(raw_sims, monkeypatch, truth):
+    sim, _, [(group, dmap, _)] = raw_sims(1)
+    truth = truth(sim)
+    late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+    always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
+    kept, always.first_seen = late.first_seen, group.dates[10]
+    read = []
+    monkeypatch.setattr(dating, "CONFIRM_FRAMES", 3)
+    confirm_first_seen(dmap, group.dates, _reader(group, read), workers=2)
+    # frames 0, 5, 9 for the wrong date; 0, mid, last before the late one: 0 is shared
+    assert len(read) == 5 and 0 in read
+    assert always.first_seen is None and late.first_seen == kept is not None
+
+
+def test_a_frame_that_cannot_be_read_again_is_not_counted(raw_sims, truth):
+    sim, _, [(group, dmap, _)] = raw_sims(1)
+    truth = truth(sim)
+    always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
+    always.first_seen = group.dates[10]
+    confirm_first_seen(dmap, group.dates, lambda rank: None)  # nothing could be read
+    assert always.first_seen == group.dates[10]
