@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from hotpixels.defectmap import Defect, DefectMap
 from hotpixels.detect import detect_defects, variance_ranking
-from hotpixels.evaluate import evaluate
-from hotpixels.scan import scan
-from hotpixels.simulate import simulate
+from hotpixels.maps.model import Defect, DefectMap
+from hotpixels.pipeline import scan
+from hotpixels.sim.camera import simulate
+from hotpixels.sim.evaluate import evaluate
 
 SETS = [
     ("40 frames, seed 1", {"frames": 40, "seed": 1}),

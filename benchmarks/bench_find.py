@@ -110,7 +110,7 @@ def stage_costs(files: list[Path]) -> None:
     import simplejpeg
 
     from hotpixels import detect
-    from hotpixels.parallel import thumbnail
+    from hotpixels.engine.repeats import thumbnail
     from hotpixels.stats import Accumulator, accumulate, frame_threshold
 
     datas = [p.read_bytes() for p in files[:9]]
@@ -154,7 +154,7 @@ def measure(stage: str, data: Path, workers: int, n: int) -> dict:
 def make_data(data: Path, frames: int, size: str) -> None:
     if len(_files(data)) >= frames:
         return
-    from hotpixels.simulate import simulate
+    from hotpixels.sim.camera import simulate
 
     print(f"simulating {frames} JPEGs of {size} in {data} (once) ...", flush=True)
     simulate(data, frames=frames, size=size, seed=1)

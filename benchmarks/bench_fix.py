@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from hotpixels.correct import correct_pixels
-from hotpixels.fix import fix_image_file
+from hotpixels.repair.files import fix_image_file
+from hotpixels.repair.pixels import correct_pixels
 
 DEFECTS = 5
 

@@ -44,7 +44,7 @@ def stage_rawpy(data: Path, out: Path, find_dead: bool) -> None:
 
 
 def stage_hotpixels(data: Path, out: Path, workers: int) -> None:
-    from hotpixels.scan import find
+    from hotpixels.pipeline import find
 
     _, maps = find(_files(data), workers=workers)
     dmap = maps[0][1]
@@ -54,7 +54,7 @@ def stage_hotpixels(data: Path, out: Path, workers: int) -> None:
 def make_data(data: Path, frames: int, size: str, seed: int) -> None:
     if len(_files(data)) >= frames:
         return
-    from hotpixels.simulate import simulate
+    from hotpixels.sim.camera import simulate
 
     print(f"simulating {frames} DNG frames of {size} in {data} (once) ...", flush=True)
     simulate(data, frames=frames, size=size, seed=seed, raw=True, fmt="png")

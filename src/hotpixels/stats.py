@@ -156,9 +156,9 @@ class Accumulator:
     >>> rng = np.random.default_rng(0)
     >>> frames = [rng.integers(0, 200, (8, 8, 3), dtype=np.uint8) for _ in range(4)]
     >>> a, b, whole = Accumulator(), Accumulator(), Accumulator()
-    >>> for f in frames[:2]: a.update(f)
-    >>> for f in frames[2:]: b.update(f)
-    >>> for f in frames: whole.update(f)
+    >>> for f in frames[:2]: _ = a.update(f)
+    >>> for f in frames[2:]: _ = b.update(f)
+    >>> for f in frames: _ = whole.update(f)
     >>> a.merge(b) == whole
     True
     """

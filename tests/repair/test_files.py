@@ -50,14 +50,14 @@ def test_fix_single_pixel_cli_writes_prefixed_output(tmp_path):
     assert diff.tolist() == [[12, 15]]
     # never overwrite an existing output without --overwrite
     res2 = CliRunner().invoke(cli, ["fix", str(src), "15,12"])
-    assert res2.exit_code == 2 and "exists" in res2.output
+    assert res2.exit_code == 1 and "exists" in res2.output  # a file that fails: exit 1
 
 
 def test_fix_bad_coordinates(tmp_path):
     src = tmp_path / "a.png"
     Image.new("RGB", (10, 10)).save(src)
     res = CliRunner().invoke(cli, ["fix", str(src), "10,3"])
-    assert res.exit_code == 2 and "outside the image" in res.output
+    assert res.exit_code == 1 and "outside the image" in res.output
     res = CliRunner().invoke(cli, ["fix", str(src), "abc"])
     assert res.exit_code == 2 and "X,Y" in res.output
 

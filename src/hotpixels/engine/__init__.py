@@ -61,7 +61,7 @@ def run(plan: Plan, engine: Engine | None = None, *,
     --------
     >>> import tempfile
     >>> from hotpixels.sim.camera import simulate
-    >>> sim = simulate(tempfile.mkdtemp(), frames=3, size="128x96", seed=2)
+    >>> sim = simulate(tempfile.mkdtemp(), frames=3, size="256x192", seed=2)
     >>> res = run(make_plan(sim.frames))
     >>> res.groups[0].acc.n, res.failures
     (3, [])

@@ -114,10 +114,10 @@ def make_plan(
     --------
     >>> import tempfile
     >>> from hotpixels.sim.camera import simulate
-    >>> sim = simulate(tempfile.mkdtemp(), frames=3, size="128x96", seed=2)
+    >>> sim = simulate(tempfile.mkdtemp(), frames=3, size="256x192", seed=2)
     >>> plan = make_plan(sim.frames)
     >>> len(plan.groups), plan.groups[0].shape
-    (1, (96, 128, 3))
+    (1, (192, 256, 3))
     """
     paths = list(paths)
     found, failures, skipped = discover(paths)

@@ -160,7 +160,7 @@ def simulate(
     Examples
     --------
     >>> import tempfile
-    >>> res = simulate(tempfile.mkdtemp(), frames=2, size="128x96", seed=1)
+    >>> res = simulate(tempfile.mkdtemp(), frames=2, size="256x192", seed=1)
     >>> len(res.frames), res.truth_path.name
     (2, 'truth.json')
     """
