@@ -25,7 +25,7 @@ from enum import Enum
 from hotpixels.errors import ParameterError
 from hotpixels.mosaic import photosite, plane_of
 
-__all__ = ["FrameKind", "FrameStrategy", "ImageFrame", "RawFrame", "strategy_for"]
+__all__ = ["IMAGE", "RAW", "FrameKind", "FrameStrategy", "RawFrame", "strategy_for"]
 
 _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 
@@ -42,7 +42,7 @@ class FrameKind(str, Enum):
 
 @dataclass(frozen=True)
 class FrameStrategy:
-    """How one kind of frame is analysed, decided and repaired (see the subclasses).
+    """How one kind of frame is analysed, decided and repaired (:data:`IMAGE`, :data:`RAW`).
 
     Attributes
     ----------
@@ -100,37 +100,10 @@ class FrameStrategy:
 
 
 @dataclass(frozen=True)
-class ImageFrame(FrameStrategy):
-    """Developed photos (JPEG, PNG, TIFF): pixels as stored."""
-
-    kind: FrameKind = FrameKind.IMAGE
-    files: str = "developed photos"
-    smeared: bool = True
-    match_radius: int = 2
-    dead_mean: float = 0.1
-    hot_excess: float = 0.08
-    dark_stuck: bool = False
-    fork_safe: bool = True
-    repaired_suffix: str = ""
-
-
-@dataclass(frozen=True)
 class RawFrame(FrameStrategy):
     """RAW mosaics: a 2x2 colour filter pattern split into four planes, so that a
     photosite's 8 neighbours are the same-colour photosites two steps away
-    (:func:`hotpixels.mosaic.to_planes`). Values are linear: a dark stuck photosite sits
-    above 0.03 of full scale and a warm offset stays below 0.25. LibRaw is not fork-safe;
-    repaired RAW files are developed to 16-bit TIFF."""
-
-    kind: FrameKind = FrameKind.RAW
-    files: str = "RAW files"
-    smeared: bool = False
-    match_radius: int = 0
-    dead_mean: float = 0.03
-    hot_excess: float = 0.25
-    dark_stuck: bool = True
-    fork_safe: bool = False
-    repaired_suffix: str = ".tif"
+    (:func:`hotpixels.mosaic.to_planes`)."""
 
     def analysed_shape(self, width: int, height: int, channels: int) -> tuple[int, int, int]:
         return (height // 2, width // 2, 4)
@@ -148,7 +121,16 @@ class RawFrame(FrameStrategy):
         return photosite(row, col, k)
 
 
-_STRATEGIES = {FrameKind.IMAGE: ImageFrame(), FrameKind.RAW: RawFrame()}
+#: Developed photos (JPEG, PNG, TIFF): pixels as stored, one defect smeared over a few.
+IMAGE = FrameStrategy(FrameKind.IMAGE, files="developed photos", smeared=True, match_radius=2,
+                      dead_mean=0.1, hot_excess=0.08, dark_stuck=False, fork_safe=True,
+                      repaired_suffix="")  # fmt: skip
+#: RAW mosaics. Values are linear: a dark stuck photosite sits above 0.03 of full scale
+#: and a warm offset stays below 0.25. LibRaw is not fork-safe; a repaired RAW file is
+#: developed to a 16-bit TIFF.
+RAW = RawFrame(FrameKind.RAW, files="RAW files", smeared=False, match_radius=0, dead_mean=0.03,
+               hot_excess=0.25, dark_stuck=True, fork_safe=False, repaired_suffix=".tif")  # fmt: skip
+_STRATEGIES = {FrameKind.IMAGE: IMAGE, FrameKind.RAW: RAW}
 
 
 def strategy_for(kind: FrameKind | str) -> FrameStrategy:

@@ -300,9 +300,9 @@ class Accumulator:
         -------
         Accumulator
         """
-        if other.n == 0:
+        if other.s1 is None:  # never saw a frame (a part that only saw repeats still counts)
             return self.copy()
-        if self.n == 0:
+        if self.s1 is None:
             return other.copy()
         if (self.shape, self.bits, self.black, self.white) != (
                 other.shape, other.bits, other.black, other.white):
@@ -312,7 +312,7 @@ class Accumulator:
         if self.n + other.n > MAX_FRAMES:
             msg = f"more than {MAX_FRAMES} frames in one accumulator"
             raise ParameterError(msg)
-        srr_type = _srr_dtype(self.bits, self.n + other.n)
+        srr_type = np.result_type(self.srr.dtype, other.srr.dtype, _srr_dtype(self.bits, self.n + other.n))
         srr = self.srr.astype(srr_type) + other.srr.astype(srr_type)
         times = [t for t in (self.first_taken, self.last_taken, other.first_taken,
                              other.last_taken) if t is not None]  # fmt: skip

@@ -24,8 +24,6 @@ __all__ = ["LATE_SHARE", "MIN_FRAMES", "Evidence", "confirm_first_seen", "detect
 
 #: Fewest distinct photos from which a decision is made.
 MIN_FRAMES = 5
-#: How candidates become defects, by frame kind.
-_DECIDE = {FrameKind.IMAGE: image.decide, FrameKind.RAW: photosites.decide}
 
 
 def _candidates(best: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +107,9 @@ def detect_defects(
     ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers)
     names = strategy.channel_names(acc.shape[2], cfa)
     strong, weak = _candidates(ev.best, top)
-    defects, near = _DECIDE[strategy.kind](ev, strategy, names, strong, weak)
+    # One defect smeared over a few pixels (photos) is merged; photosites stay apart (RAW).
+    decide = image.decide if strategy.smeared else photosites.decide
+    defects, near = decide(ev, strategy, names, strong, weak)
     for d in defects:
         d.first_seen = first_seen(acc, dates, *strategy.subpixel(d.x, d.y, d.channel, cfa))
     defects.sort(key=lambda d: (-d.score, d.y, d.x))

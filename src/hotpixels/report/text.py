@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hotpixels.detect import variance_ranking
-from hotpixels.frames import FrameKind
+from hotpixels.frames import FrameKind, strategy_for
 from hotpixels.io.decode import decoder_name
 from hotpixels.maps.model import Defect, DefectMap
 
@@ -114,7 +114,8 @@ def fix_summary(result, dmap: DefectMap | None, elapsed: float) -> list[str]:
     """The lines that close a ``fix`` run: what was skipped, how many were repaired."""
     lines = []
     if result.skipped and dmap is not None:
-        kind = "RAW files" if dmap.frame is FrameKind.IMAGE else "developed photos"
+        other = FrameKind.RAW if dmap.frame is FrameKind.IMAGE else FrameKind.IMAGE
+        kind = strategy_for(other).files
         lines.append(f"skipped {len(result.skipped)} {kind} in the folders: this map is in the "
                      f"{dmap.frame} frame and does not apply to them")  # fmt: skip
     lines.append(f"repaired {len(result.written)} file(s) in {elapsed:.1f} s, "
