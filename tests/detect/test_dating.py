@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from hotpixels.detect import dating
 from hotpixels.detect.dating import confirm_first_seen
 from hotpixels.io.decode import decode
@@ -17,7 +19,8 @@ def _reader(group, log=None):
 
 
 def test_a_date_that_earlier_photos_contradict_is_dropped(raw_sims, truth):
-    sim, _, [(group, dmap, _)] = raw_sims(1)
+    sim, _, [(group, shared, _)] = raw_sims(1)
+    dmap = copy.deepcopy(shared)  # the session's map stays as found
     truth = truth(sim)
     late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
     always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
@@ -28,7 +31,8 @@ def test_a_date_that_earlier_photos_contradict_is_dropped(raw_sims, truth):
 
 
 def test_confirming_a_date_reads_a_bounded_sample(raw_sims, monkeypatch, truth):
-    sim, _, [(group, dmap, _)] = raw_sims(1)
+    sim, _, [(group, shared, _)] = raw_sims(1)
+    dmap = copy.deepcopy(shared)  # the session's map stays as found
     truth = truth(sim)
     late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
     always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
@@ -42,7 +46,8 @@ def test_confirming_a_date_reads_a_bounded_sample(raw_sims, monkeypatch, truth):
 
 
 def test_a_frame_that_cannot_be_read_again_is_not_counted(raw_sims, truth):
-    sim, _, [(group, dmap, _)] = raw_sims(1)
+    sim, _, [(group, shared, _)] = raw_sims(1)
+    dmap = copy.deepcopy(shared)  # the session's map stays as found
     truth = truth(sim)
     always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
     always.first_seen = group.dates[10]
