@@ -278,11 +278,14 @@ def repair_raw(raw, dmap) -> int:
 
     Examples
     --------
-    >>> import rawpy  # doctest: +SKIP
-    >>> from hotpixels import DefectMap  # doctest: +SKIP
-    >>> with rawpy.imread("IMG_0001.DNG") as raw:  # doctest: +SKIP
-    ...     repair_raw(raw, DefectMap.load("raw-map.json"))
-    ...     rgb = raw.postprocess()
+    With a RAW file of the camera and its RAW-frame map (``pip install "hotpixels[raw]"``)::
+
+        import rawpy
+        from hotpixels import DefectMap
+
+        with rawpy.imread("IMG_0001.DNG") as raw:
+            repair_raw(raw, DefectMap.load("raw-map.json"))
+            rgb = raw.postprocess()
     """
     mosaic = raw.raw_image_visible
     if dmap.frame is not FrameKind.RAW:
