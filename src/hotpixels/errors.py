@@ -31,6 +31,10 @@ class MissingDependencyError(HotPixelsError, ImportError):
     """An optional dependency is not installed."""
 
 
+class OutOfSpaceError(HotPixelsError, OSError):
+    """There is no room for the statistics (shared memory, temporary folder)."""
+
+
 class NoInputError(ParameterError):
     """None of the given paths holds a photo."""
 

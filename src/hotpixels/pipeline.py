@@ -12,17 +12,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from hotpixels.detect import MIN_FRAMES, confirm_first_seen, detect_defects
+from hotpixels.detect import confirm_first_seen, detect_defects
 from hotpixels.engine import Engine, GroupStats, LocalEngine, ScanResult, make_plan, run
 from hotpixels.errors import HotPixelsError, ImageWriteError
 from hotpixels.io.decode import decode
 from hotpixels.maps.formats import save_map
 from hotpixels.maps.model import DefectMap
+from hotpixels.stats import MIN_FRAMES, Accumulator
 
 __all__ = ["FindResult", "GroupMap", "find", "map_path", "scan"]
 
@@ -165,9 +167,16 @@ def find(
         ``(scan, maps)``: one :class:`GroupMap` per group; its map is None, with a
         reason, when the group has fewer than 5 distinct photos.
     """
-    result = scan(paths, repeats=repeats, workers=workers, decoder=decoder, engine=engine,
-                  progress=progress)  # fmt: skip
-    maps = []
+    plan = make_plan(paths, repeats=repeats, progress=progress)
+    # A group of fewer files than a decision needs gets no statistics (nor memory).
+    small = [g for g in plan.groups if len(g.files) < MIN_FRAMES]
+    plan = replace(plan, groups=[g for g in plan.groups if len(g.files) >= MIN_FRAMES])
+    log.info("%d file(s) in %d camera group(s) to decide, %d too small, %d unreadable", plan.n_files,
+             len(plan.groups), len(small), len(plan.failures))  # fmt: skip
+    result = run(plan, engine or LocalEngine(workers, decoder), progress=progress)
+    maps = [GroupMap(GroupStats(g, Accumulator(), [i.path for i in g.files]), None,
+                     f"{g.key.label()}: only {len(g.files)} photo(s); at least {MIN_FRAMES} are "
+                     "needed to decide") for g in small]  # fmt: skip
     for g in result.groups:
         if g.acc.n < MIN_FRAMES:
             reason = (f"{g.key.label()}: only {g.acc.n} distinct photo(s); "
@@ -179,4 +188,5 @@ def find(
         confirm_first_seen(dmap, g.dates, _reader(g, decoder), workers=workers)
         log.info("%s: %d defect(s)", g.key.label(), len(dmap.defects))
         maps.append(GroupMap(g, dmap, None))
+    maps.sort(key=lambda gm: (-len(gm.group.files), gm.group.key))
     return FindResult(result, maps)

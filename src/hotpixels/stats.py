@@ -46,7 +46,8 @@ import numpy as np
 from hotpixels import kernels
 from hotpixels.errors import ParameterError
 
-__all__ = ["MAX_FRAMES", "NEVER_SEEN", "Accumulator", "accumulate", "frame_threshold", "neighbour_residual"]
+__all__ = ["MAX_FRAMES", "MIN_FRAMES", "NEVER_SEEN", "Accumulator", "accumulate", "frame_threshold",
+           "neighbour_residual"]  # fmt: skip
 
 _FIELDS = ("s1", "s2", "srr", "nexc", "seen")
 #: ``seen`` code of a frame of capture-date rank ``r``: ``NEVER_SEEN - r`` (0: never).
@@ -54,6 +55,8 @@ NEVER_SEEN = 65535
 #: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
 _SRR_STEP_8BIT = (8 * 255) ** 2 // 8
 MAX_FRAMES = 32767
+#: Fewest distinct frames from which the statistics decide anything.
+MIN_FRAMES = 5
 #: Rows per band when a frame is added: about 1 MB of state for a 10 MP frame.
 BAND_ROWS = 16
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from hotpixels._version import __version__
+from hotpixels.cli.cameras import cameras_cmd
 from hotpixels.cli.demo import demo_cmd
 from hotpixels.cli.evaluate import evaluate_cmd
 from hotpixels.cli.export import export_cmd
@@ -28,6 +29,7 @@ def cli() -> None:
     \b
     Start here:
       hotpixels demo                         simulate a camera, find, evaluate, repair
+      hotpixels cameras ~/Pictures           which cameras took the photos (headers only)
       hotpixels find ~/Pictures -o map.json  find the defects of your camera
       hotpixels fix --map map.json ~/Pictures/2024 --out-dir fixed
       hotpixels fix photo.jpg 1500,1271      repair one pixel, write c_photo.jpg
@@ -37,7 +39,7 @@ def cli() -> None:
     """
 
 
-for _cmd in (find_cmd, fix_cmd, export_cmd, import_cmd, simulate_cmd, evaluate_cmd, demo_cmd):
+for _cmd in (find_cmd, fix_cmd, cameras_cmd, export_cmd, import_cmd, simulate_cmd, evaluate_cmd, demo_cmd):
     cli.add_command(_cmd)
 
 

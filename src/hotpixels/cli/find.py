@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from hotpixels.cli.options import (
     print_failures,
     quiet_option,
     run_guarded,
+    say,
     verbose_option,
 )
 
@@ -44,10 +46,20 @@ __all__ = ["find_cmd"]
               show_default=True,
               help="JPEG decoder: auto takes simplejpeg when installed (pip install "
                    "\"hotpixels[fast]\"). The map is the same with either.")
+@click.option("--tmp-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the statistics while they are gathered [default: /dev/shm when "
+                   "it has room, else the system's temporary folder].")
+@click.option("--checkpoint", type=click.Path(path_type=Path, dir_okay=False),
+              help="Save the statistics to this file as the work goes (every 5 minutes and after "
+                   "each camera); a run that was stopped, even killed, continues from it when "
+                   "started again with the same arguments. Removed once the maps are written.")
+@click.option("--checkpoint-every", type=click.FloatRange(0), default=300.0, show_default=True,
+              help="Seconds between checkpoints within one camera's photos.")
 @click.option("--json", "as_json", is_flag=True, help="Print the map(s) as JSON on stdout.")
 @verbose_option
 @quiet_option
-def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, as_json, quiet):
+def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, tmp_dir, checkpoint,
+             checkpoint_every, as_json, quiet):  # fmt: skip
     """Find the defective pixels of a camera from many of its photos.
 
     PATHS are photos and folders (searched recursively for .jpg, .png, .tif and
@@ -64,21 +76,29 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
       hotpixels find photos/ --rank variance     # compare with the lowest-variance rule
       hotpixels find /archive/2019 -j 4          # four worker processes
       hotpixels find raws/ -o d750-raw.json      # RAW files: a map in the RAW frame
+      hotpixels find /archive --checkpoint run.ckpt   # stop any time; the same again resumes
     """
 
     def body() -> int:
-        from hotpixels.engine import default_workers
+        from hotpixels.engine import LocalEngine, default_workers
         from hotpixels.pipeline import find
         from hotpixels.report.text import group_header, group_report, run_summary
 
         if output.exists() and not overwrite:
             fail(f"{output}: exists; use --overwrite or another -o")
+        folder = output.parent if str(output.parent) else Path(".")
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            fail(f"{output}: cannot write there (no such folder, or not writable); choose another -o")
         bar = Progress(quiet=quiet)
         prefer = None if decoder == "auto" else decoder
-        result = find(paths, top=top, repeats=not keep_repeats, workers=workers or default_workers(),
-                      decoder=prefer, progress=bar)  # fmt: skip
+        n = workers or default_workers()
+        result = find(paths, top=top, repeats=not keep_repeats, workers=n, decoder=prefer,
+                      engine=LocalEngine(n, prefer, tmp_dir, checkpoint, checkpoint_every),
+                      progress=bar)  # fmt: skip
         elapsed = bar.close()
         written = {id(gm): path for gm, path in result.save(output, overwrite=overwrite)}
+        if checkpoint is not None:
+            checkpoint.unlink(missing_ok=True)  # the maps hold it all now
         for i, gm in enumerate(result.maps):
             if i and (not quiet or as_json):
                 echo_err("")
@@ -86,7 +106,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
                 echo_err(f"{group_header(gm)}\n  no decision: {gm.reason}")
             elif not as_json:
                 variance = (top or 10) if rank == "variance" else 0
-                click.echo(group_report(gm, written[id(gm)], top=top, variance=variance))
+                say(group_report(gm, written[id(gm)], top=top, variance=variance))
         if as_json:
             docs = [gm.dmap.to_dict() for gm in result.maps if gm.dmap is not None]
             click.echo(json.dumps(docs if len(docs) != 1 else docs[0], indent=1))
@@ -94,6 +114,8 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
         if not quiet:
             for line in run_summary(result, elapsed, decoder=prefer):
                 echo_err(line)
-        return EXIT_SOME_FAILED if result.scan.failures else EXIT_OK
+        if not written:
+            echo_err("no map written: no camera group had enough photos to decide")
+        return EXIT_SOME_FAILED if result.scan.failures or not written else EXIT_OK
 
     run_guarded(body)

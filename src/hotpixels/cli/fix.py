@@ -16,6 +16,7 @@ from hotpixels.cli.options import (
     print_failures,
     quiet_option,
     run_guarded,
+    say,
     verbose_option,
 )
 
@@ -32,7 +33,7 @@ def parse_xy(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-@click.command("fix")
+@click.command("fix", context_settings={"ignore_unknown_options": True})
 @click.argument("items", nargs=-1, required=True)
 @click.option("--map", "map_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Repair every defect of this map in the PATHS given.")
@@ -95,7 +96,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
         elapsed = bar.close()
         if not quiet:
             for src, dst, n, note in result.written:
-                click.echo(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
+                say(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
             if dmap is not None:
                 for line in fix_summary(result, dmap, elapsed):
                     echo_err(line)

@@ -6,9 +6,15 @@ loads click and nothing heavy.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
+import re
+import signal
 import sys
+import tempfile
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +22,21 @@ import click
 
 from hotpixels.errors import HotPixelsError
 
-__all__ = ["EXIT_OK", "EXIT_SOME_FAILED", "EXIT_USAGE", "Progress", "echo_err", "fail", "print_failures",
-           "quiet_option", "run_guarded", "verbose_option"]  # fmt: skip
+__all__ = ["EXIT_BUG", "EXIT_OK", "EXIT_SOME_FAILED", "EXIT_USAGE", "Progress", "echo_err", "fail",
+           "print_failures", "printable", "quiet_option", "run_guarded", "say", "verbose_option"]  # fmt: skip
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (a newline in a file name, say) escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def say(message: str) -> None:
+    """Result lines on stdout (control characters within a line escaped)."""
+    click.echo("\n".join(printable(line) for line in message.split("\n")))
 
 
 def _set_logging(ctx: click.Context, param: click.Parameter, value: int) -> int:
@@ -36,12 +53,12 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only erro
 
 
 def echo_err(message: str) -> None:
-    """One line on stderr."""
-    click.echo(message, err=True)
+    """Lines on stderr (control characters within a line escaped)."""
+    click.echo("\n".join(printable(line) for line in message.split("\n")), err=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE):
-    """Print ``hotpixels: error: message`` and exit with ``code``."""
+    """Print ``hotpixels: error: message`` (one line) and exit with ``code``."""
     echo_err(f"hotpixels: error: {message}")
     sys.exit(code)
 
@@ -67,12 +84,7 @@ class Progress:
                         disable=True if self.quiet else None, dynamic_ncols=True, leave=False)  # fmt: skip
 
     def __call__(self, path: Path, error: str | None) -> None:
-        if error:
-            if self.bar is not None:
-                self.bar.write(f"skipped: {error}", file=sys.stderr)
-            else:
-                echo_err(f"skipped: {error}")
-        if self.bar is not None:
+        if self.bar is not None:  # failures are listed once, at the end
             self.bar.update(1)
 
     def close(self) -> float:
@@ -83,14 +95,48 @@ class Progress:
         return time.perf_counter() - self.begun
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so that every ``finally`` cleans up."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped(signum)
+
+
+def _crash_log() -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    fd, name = tempfile.mkstemp(prefix=f"hotpixels-crash-{stamp}-", suffix=".log")
+    with open(fd, "w") as fh:
+        fh.write(traceback.format_exc())
+    return Path(name)
+
+
 def run_guarded(func: Callable[[], int]) -> None:
-    """Run a command body; library errors become one-line messages, exit code 2."""
+    """Run a command body. Library errors become one-line messages (exit 2); Ctrl-C,
+    SIGTERM and SIGHUP stop it cleanly (130, 128 + signal); anything else is a bug:
+    one line, the traceback in a log file, exit 3."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                signal.signal(sig, _stop)
     try:
         code = func()
     except HotPixelsError as err:
         fail(str(err), EXIT_USAGE)
     except KeyboardInterrupt:
-        fail("interrupted; outputs written so far are complete, nothing half-written", 130)
+        fail("interrupted; outputs written so far are complete, nothing half-written (with "
+             "--checkpoint, the same command continues where it stopped)", 130)
+    except Stopped as stop:
+        name = signal.Signals(stop.signum).name
+        fail(f"stopped by {name}; outputs written so far are complete, nothing half-written (with "
+             "--checkpoint, the same command continues where it stopped)", 128 + stop.signum)
+    except Exception as err:  # a bug: say it in one line and keep the details
+        log = _crash_log()
+        fail(f"internal error ({type(err).__name__}: {err}); please report it with {log}", EXIT_BUG)
     sys.exit(code)
 
 

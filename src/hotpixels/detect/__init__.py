@@ -17,13 +17,11 @@ from hotpixels.detect.ranking import variance_ranking
 from hotpixels.errors import ParameterError
 from hotpixels.frames import FrameKind, strategy_for
 from hotpixels.maps.model import DefectMap
-from hotpixels.stats import Accumulator
+from hotpixels.stats import MIN_FRAMES, Accumulator
 
 __all__ = ["LATE_SHARE", "MIN_FRAMES", "Evidence", "confirm_first_seen", "detect_defects", "evidence",
            "variance_ranking"]  # fmt: skip
 
-#: Fewest distinct photos from which a decision is made.
-MIN_FRAMES = 5
 
 
 def _candidates(best: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +81,7 @@ def detect_defects(
     Examples
     --------
     >>> import numpy as np
-    >>> from hotpixels.stats import Accumulator
+    >>> from hotpixels.stats import MIN_FRAMES, Accumulator
     >>> rng = np.random.default_rng(0)
     >>> acc = Accumulator()
     >>> for _ in range(20):

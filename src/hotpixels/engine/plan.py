@@ -68,6 +68,8 @@ class Plan:
     failures: list[tuple[Path, str]] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # earlier outputs of fix, left out
     repeats: bool = True  # count frames that repeat a recent scene once
+    others: int = 0  # files in the folders that are no photos
+    duplicates: int = 0  # paths that named a file already planned
 
     @property
     def n_files(self) -> int:
@@ -120,7 +122,8 @@ def make_plan(
     (1, (192, 256, 3))
     """
     paths = list(paths)
-    found, failures, skipped = discover(paths)
+    seen = discover(paths)
+    found, failures = seen.files, seen.failures
     if not found:
         msg = f"no image files found in {', '.join(map(str, paths))}"
         raise NoInputError(msg)
@@ -143,4 +146,4 @@ def make_plan(
                    "run on parts of the archive")  # fmt: skip
             raise ParameterError(msg)
         groups.append(GroupPlan(key, bits, tuple(_ranked(infos))))
-    return Plan(groups, failures, skipped, repeats)
+    return Plan(groups, failures, seen.fix_outputs, repeats, seen.others, seen.duplicates)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import stat
+import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +14,11 @@ from PIL import Image, UnidentifiedImageError
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, FrameInfo, camera_identity, capture_time
 
-__all__ = ["Frame", "corrupt_error", "image_to_array", "open_image", "read_frame"]
+__all__ = ["MAX_PIXELS", "Frame", "check_size", "corrupt_error", "image_to_array", "open_image",
+           "read_frame"]  # fmt: skip
+
+#: Most pixels a header may claim (the largest camera sensors have about 150 MP).
+MAX_PIXELS = 250_000_000
 
 @dataclass
 class Frame:
@@ -49,24 +56,45 @@ def open_image(path: str | Path, *, load: bool = True) -> Image.Image:
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as err:
         msg = f"{path}: cannot read ({err.strerror or err})"
         raise ImageReadError(msg) from err
-    if size == 0:
+    if not stat.S_ISREG(st.st_mode):
+        msg = f"{path}: not a regular file"
+        raise ImageReadError(msg)
+    if st.st_size == 0:
         msg = f"{path}: empty file (0 bytes)"
         raise ImageReadError(msg)
     try:
-        image = Image.open(path)
-        if load:
-            image.load()
+        with warnings.catch_warnings():  # Pillow's warnings (corrupt EXIF, bombs) are ours to say
+            warnings.simplefilter("ignore")
+            image = Image.open(path)
+            check_size(path, *image.size)
+            if load:
+                image.load()
     except UnidentifiedImageError as err:
         msg = f"{path}: not an image file Pillow can read"
         raise ImageReadError(msg) from err
-    except (OSError, SyntaxError, ValueError) as err:
+    except Image.DecompressionBombError as err:
+        msg = f"{path}: claims more pixels than any camera makes (a decompression bomb?)"
+        raise ImageReadError(msg) from err
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError) as err:
         what = "corrupt or truncated image" if load else "corrupt image header"
         raise corrupt_error(path, err, what) from err
     return image
+
+
+def check_size(path: Path, width: int, height: int) -> None:
+    """Refuse a header that claims a size no photo has: below 2x2 or above :data:`MAX_PIXELS`
+    (checked before anything is allocated for the file)."""
+    if width < 2 or height < 2:
+        msg = f"{path}: {width}x{height} pixels; a photo to analyse or repair has at least 2x2"
+        raise ImageReadError(msg)
+    if width * height > MAX_PIXELS:
+        msg = (f"{path}: its header claims {width}x{height} pixels, more than the "
+               f"{MAX_PIXELS // 10**6} MP any camera makes; skipped (corrupt or hostile)")  # fmt: skip
+        raise ImageReadError(msg)
 
 
 def image_to_array(image: Image.Image, path: str | Path | None = None) -> np.ndarray:

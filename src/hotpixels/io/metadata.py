@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,22 +67,34 @@ def _text(value) -> str:
     return str(value).strip().strip("\x00").strip() if value is not None else ""
 
 
+def _exif(image: Image.Image):
+    """The image's EXIF, or None when it is unreadable (Pillow's warnings silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return image.getexif()
+        except Exception:  # corrupt EXIF of any kind
+            return None
+
+
 def camera_identity(image: Image.Image) -> tuple[str, str, str]:
     """Return EXIF ``(make, model, serial)`` of an open image, empty strings if absent."""
-    try:
-        exif = image.getexif()
-    except (OSError, ValueError, SyntaxError):
+    exif = _exif(image)
+    if exif is None:
         return "", "", ""
-    serial = _text(exif.get_ifd(_EXIF_IFD).get(_BODY_SERIAL))
-    return _text(exif.get(_MAKE)), _text(exif.get(_MODEL)), serial
+    try:
+        serial = _text(exif.get_ifd(_EXIF_IFD).get(_BODY_SERIAL))
+        return _text(exif.get(_MAKE)), _text(exif.get(_MODEL)), serial
+    except Exception:  # hostile EXIF: no identity rather than no photo
+        return "", "", ""
 
 
 def capture_time(image: Image.Image) -> _dt.datetime | None:
     """Return EXIF DateTimeOriginal (or DateTime) of an open image, or None."""
+    exif = _exif(image)
     try:
-        exif = image.getexif()
         raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
-    except (OSError, ValueError, SyntaxError):
+    except Exception:  # no EXIF, or EXIF Pillow cannot parse
         return None
     try:
         return _dt.datetime.strptime(_text(raw), "%Y:%m:%d %H:%M:%S")

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from hotpixels.errors import HotPixelsError, ImageReadError, require
+from hotpixels.io.images import check_size
 from hotpixels.mosaic import to_planes
 
 __all__ = ["develop", "raw_header", "raw_levels", "read_mosaic", "read_planes"]
@@ -111,6 +112,7 @@ def raw_header(path: str | Path) -> dict:
     path = Path(path)
     with _opened(path, "not a readable camera RAW file") as raw:
         sizes = raw.sizes
+    check_size(path, int(sizes.width), int(sizes.height))
     make, model, serial, taken = _tiff_identity(path)
     return {"make": make, "model": model, "serial": serial, "width": int(sizes.width),
             "height": int(sizes.height), "taken": taken}  # fmt: skip

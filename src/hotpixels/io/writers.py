@@ -16,6 +16,12 @@ from hotpixels.errors import ImageWriteError, require
 __all__ = ["atomic_write_bytes", "save_image_atomic", "write_tiff16"]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _atomic_target(path: Path, overwrite: bool = True):
     """Yield a temporary path next to ``path``; rename it over ``path`` on success."""
@@ -23,10 +29,16 @@ def _atomic_target(path: Path, overwrite: bool = True):
     if not overwrite and path.exists():
         msg = f"{path}: output exists; allow overwrite or choose another output"
         raise ImageWriteError(msg)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as err:
+        msg = f"{path}: cannot write there ({err.strerror or err}); choose another output"
+        raise ImageWriteError(msg) from err
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would have made it, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -29,6 +29,7 @@ from hotpixels._version import __version__
 from hotpixels.errors import DefectMapError
 from hotpixels.frames import FrameKind
 from hotpixels.io.writers import atomic_write_bytes
+from hotpixels.maps.schema import check_map
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "KINDS", "UNKNOWN", "Camera", "Defect", "DefectMap",
            "defect_dict", "defect_from_dict"]  # fmt: skip
@@ -141,28 +142,24 @@ class DefectMap:
     @classmethod
     def from_dict(cls, doc: dict, *, source: str = "defect map") -> DefectMap:
         """Build a map from a dictionary in the native format."""
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
-            msg = f"{source}: not a hotpixels defect map (no 'format': '{FORMAT_NAME}')"
-            raise DefectMapError(msg)
-        if doc.get("version", 0) > FORMAT_VERSION:
-            msg = f"{source}: map version {doc['version']} is newer than this hotpixels reads"
-            raise DefectMapError(msg)
+        check_map(doc, source, name=FORMAT_NAME, newest=FORMAT_VERSION)
         try:
             image = doc["image"]
             defects = [defect_from_dict(d) for d in doc.get("defects", [])]
             cam = doc.get("camera") or {}
+            tool = doc.get("tool") or {}
             return cls(
                 width=int(image["width"]),
                 height=int(image["height"]),
                 defects=defects,
-                frames=int(doc.get("frames", 0)),
-                camera=Camera(cam.get("make", ""), cam.get("model", ""), cam.get("serial", "")),
-                frame=FrameKind(image.get("frame", "image")),
-                cfa=str(image.get("cfa", "")),
-                orientation=int(image.get("orientation", 1)),
+                frames=int(doc.get("frames") or 0),
+                camera=Camera(cam.get("make") or "", cam.get("model") or "", cam.get("serial") or ""),
+                frame=FrameKind(image.get("frame") or "image"),
+                cfa=str(image.get("cfa") or ""),
+                orientation=int(image.get("orientation") or 1),
                 first_taken=_parse_time(doc.get("first_taken")),
                 last_taken=_parse_time(doc.get("last_taken")),
-                parameters=(doc.get("tool") or {}).get("parameters", {}),
+                parameters=tool.get("parameters") or {},
             )
         except (KeyError, TypeError, ValueError) as err:
             msg = f"{source}: malformed defect map ({err!r})"
@@ -175,6 +172,9 @@ class DefectMap:
             doc = json.loads(text)
         except json.JSONDecodeError as err:
             msg = f"{source}: not valid JSON ({err.msg} at line {err.lineno})"
+            raise DefectMapError(msg) from err
+        except RecursionError as err:
+            msg = f"{source}: JSON nested too deeply to be a defect map"
             raise DefectMapError(msg) from err
         return cls.from_dict(doc, source=source)
 
@@ -226,19 +226,20 @@ def defect_dict(d: Defect) -> dict:
 
 def defect_from_dict(doc: dict) -> Defect:
     """A :class:`Defect` from its JSON dictionary (raises ValueError when malformed)."""
-    kind = doc.get("kind", "hot")
+    kind = doc.get("kind") or "hot"
     if kind not in (*KINDS, UNKNOWN):
         msg = f"unknown defect kind {kind!r}"
         raise ValueError(msg)
+    score = doc.get("score")
     return Defect(
         x=int(doc["x"]),
         y=int(doc["y"]),
         kind=kind,
-        score=float(doc.get("score", 1.0)),
-        channel=str(doc.get("channel", "")),
-        channels=list(doc.get("channels", [])),
+        score=1.0 if score is None else float(score),
+        channel=str(doc.get("channel") or ""),
+        channels=list(doc.get("channels") or []),
         frames=doc.get("frames"),
-        members=[(int(x), int(y)) for x, y in doc.get("members", [])],
+        members=[(int(x), int(y)) for x, y in doc.get("members") or []],
         mean=doc.get("mean"),
         excess=doc.get("excess"),
         first_seen=_parse_time(doc.get("first_seen")),

@@ -94,6 +94,34 @@ def _naming(src: Path) -> Iterator[None]:
         raise ParameterError(msg) from err
 
 
+def _deep_colour(image) -> bool:
+    """Whether a colour image stores more than 8 bits a sample, which Pillow reads as 8."""
+    if image.mode not in ("RGB", "RGBA", "P", "LA"):
+        return False
+    if image.format == "PNG":
+        with open(image.filename, "rb") as fh:
+            header = fh.read(26)
+        return len(header) == 26 and header[24] == 16
+    if image.format == "TIFF":
+        bits = image.tag_v2.get(258, (8,))
+        return max(bits if isinstance(bits, tuple) else (bits,)) > 8
+    return False
+
+
+def _refuse_what_would_be_lost(image, src: Path) -> None:
+    """A repair writes one 8- or 16-bit image as it was read: refuse files it would
+    diminish (more pages or frames than one; colour deeper than Pillow reads)."""
+    pages = getattr(image, "n_frames", 1)
+    if pages > 1:
+        msg = (f"{src}: holds {pages} pages or frames, and a repair would keep only the first; "
+               "left alone")  # fmt: skip
+        raise ImageWriteError(msg)
+    if _deep_colour(image):
+        msg = (f"{src}: 16-bit colour, which would come out as 8 bits (only 16-bit grey is "
+               "kept whole); left alone")  # fmt: skip
+        raise ImageWriteError(msg)
+
+
 def fix_image_file(
     src: str | Path,
     dst: str | Path,
@@ -128,12 +156,12 @@ def fix_image_file(
     """
     src, dst = _check_output(src, dst, overwrite)
     image = open_image(src)
+    _refuse_what_would_be_lost(image, src)
     pixels = list(pixels)
     turned, decoded = "", None
     if expect_size is not None and image.size != tuple(expect_size):
         decoded = decoded_pixels(image)
         pixels, turned = locate(decoded, pixels, tuple(expect_size), str(src))
-    dst.parent.mkdir(parents=True, exist_ok=True)
     fallback = ""
     if image.format == "JPEG" and not reencode:
         try:
@@ -194,7 +222,6 @@ def fix_raw_file(
             repair_mosaic(mosaic, pixels, in_place=True)
 
     rgb = develop(src, repair)
-    dst.parent.mkdir(parents=True, exist_ok=True)
     write_tiff16(dst, rgb, overwrite=overwrite)
     return ("RAW repaired from same-colour photosites and developed to a 16-bit TIFF; the RAW "
             "file is unchanged")
@@ -266,8 +293,9 @@ def fix_files(
     size = (dmap.width, dmap.height) if dmap is not None else None
     result = FixResult()
     out_dir = Path(out_dir) if out_dir is not None else None
-    found, missing, _ = discover(paths)
-    result.failures += missing
+    seen = discover(paths)
+    found = seen.files
+    result.failures += seen.failures
     started(progress, len(found), "repairing")
     for src, rel, in_folder in found:
         dst = output_path(src, out_dir=out_dir, prefix=prefix, relative=rel)

@@ -21,8 +21,8 @@ from hotpixels.frames import FrameKind, strategy_for
 from hotpixels.io.decode import decoder_name
 from hotpixels.maps.model import Defect, DefectMap
 
-__all__ = ["fix_summary", "format_evaluation", "format_table", "group_header", "group_report",
-           "run_summary"]  # fmt: skip
+__all__ = ["fix_summary", "format_cameras", "format_evaluation", "format_table", "group_header",
+           "group_report", "run_summary"]  # fmt: skip
 
 
 def format_table(dmap: DefectMap, defects: Sequence[Defect] | None = None) -> str:
@@ -139,4 +139,16 @@ def format_evaluation(ev) -> str:
         lines.append(f"  missed: {t['kind']} at {t['x']},{t['y']} {t.get('note', '')}".rstrip())
     for x, y, k in ev.spurious:
         lines.append(f"  spurious: {k} at {x},{y}")
+    return "\n".join(lines)
+
+
+def format_cameras(plan) -> str:
+    """The camera groups of a :class:`~hotpixels.engine.plan.Plan`: one line each, with
+    its photos, their dates and the size of its frames (no pixel decoded)."""
+    lines = [f"{'photos':>7}  {'first taken':<16}  {'last taken':<16}  {'frame':<5}  camera"]
+    for g in sorted(plan.groups, key=lambda g: (-len(g.files), g.key)):
+        dates = [d for d in g.dates if d is not None]
+        first, last = ((f"{min(dates):%Y-%m-%d %H:%M}", f"{max(dates):%Y-%m-%d %H:%M}") if dates
+                       else ("-", "-"))  # fmt: skip
+        lines.append(f"{len(g.files):>7}  {first:<16}  {last:<16}  {g.key.frame.value:<5}  {g.key.label()}")
     return "\n".join(lines)

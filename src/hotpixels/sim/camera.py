@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from hotpixels.errors import ParameterError
+from hotpixels.errors import ImageWriteError, ParameterError
 from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
 from hotpixels.sim.defects import SimulatedDefect, apply_defects, plan_defects
 from hotpixels.sim.dng import write_dng
@@ -60,6 +60,9 @@ from hotpixels.sim.sensor import (
     WHITE,
     develop,
 )
+
+#: Largest simulated frame (pixels): a few frames of it fit in memory.
+MAX_SIMULATED = 64 * 10**6
 
 __all__ = ["RAW_BLACK", "SimulatedDefect", "SimulationResult", "simulate"]
 
@@ -99,7 +102,32 @@ def _parse_size(size: str | tuple[int, int]) -> tuple[int, int]:
     if w < 64 or h < 64 or w % 2 or h % 2:
         msg = f"size must be even and at least 64x64, got {w}x{h}"
         raise ParameterError(msg)
+    if w * h > MAX_SIMULATED:
+        msg = f"size must be at most {MAX_SIMULATED // 10**6} MP (say 8192x6144), got {w}x{h}"
+        raise ParameterError(msg)
     return w, h
+
+
+def _check(frames: int, burst: int, fmt: str) -> None:
+    if frames < 1:
+        msg = f"frames must be at least 1, got {frames}"
+        raise ParameterError(msg)
+    if not 0 <= burst <= frames:
+        msg = f"burst must be between 0 and frames ({frames}), got {burst}"
+        raise ParameterError(msg)
+    if fmt not in ("jpeg", "png"):
+        msg = f"fmt must be 'jpeg' or 'png', got {fmt!r}"
+        raise ParameterError(msg)
+
+
+def _make_folders(out: Path, clean: bool) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if clean:
+            (out / "clean").mkdir(exist_ok=True)
+    except OSError as err:
+        msg = f"{out}: cannot write there ({err.strerror or err}); choose another folder"
+        raise ImageWriteError(msg) from err
 
 
 def simulate(
@@ -165,22 +193,12 @@ def simulate(
     (2, 'truth.json')
     """
     w, h = _parse_size(size)
-    if frames < 1:
-        msg = f"frames must be at least 1, got {frames}"
-        raise ParameterError(msg)
-    if not 0 <= burst <= frames:
-        msg = f"burst must be between 0 and frames ({frames}), got {burst}"
-        raise ParameterError(msg)
-    if fmt not in ("jpeg", "png"):
-        msg = f"fmt must be 'jpeg' or 'png', got {fmt!r}"
-        raise ParameterError(msg)
+    _check(frames, burst, fmt)
     model = model or f"HP-SIM {seed}"
     rng = np.random.default_rng(seed)
     truth = plan_defects(rng, w, h, frames) if defects else []
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    if clean:
-        (out / "clean").mkdir(exist_ok=True)
+    _make_folders(out, clean)
 
     burst_seed = int(rng.integers(2**31))
     burst_light_list = None

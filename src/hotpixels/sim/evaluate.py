@@ -60,11 +60,18 @@ def load_truth(path: str | Path) -> dict:
     """Read a ``truth.json`` written by :func:`hotpixels.sim.camera.simulate`."""
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RecursionError) as err:
         msg = f"{path}: cannot read truth file ({err})"
         raise DefectMapError(msg) from err
-    if doc.get("format") != "hotpixels-truth":
+    if not isinstance(doc, dict) or doc.get("format") != "hotpixels-truth":
         msg = f"{path}: not a truth file of hotpixels simulate"
+        raise DefectMapError(msg)
+    defects = doc.get("defects")
+    good = isinstance(defects, list) and all(
+        isinstance(d, dict) and all(isinstance(d.get(k), int) for k in ("x", "y"))
+        and isinstance(d.get("kind"), str) for d in defects)  # fmt: skip
+    if not good:
+        msg = f"{path}: defects must be a list of {{x, y, kind}}; this truth file is damaged"
         raise DefectMapError(msg)
     return doc
 
