@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hotpixels.detect import confirm_first_seen, detect_defects
-from hotpixels.engine import Engine, GroupStats, LocalEngine, ScanResult, make_plan, run
+from hotpixels.engine import Engine, GroupStats, LocalEngine, ScanResult, confirm_headers, make_plan, run
 from hotpixels.errors import HotPixelsError, ImageWriteError
 from hotpixels.io.decode import decode
 from hotpixels.maps.formats import save_map
@@ -119,7 +119,8 @@ def scan(
     >>> res.groups[0].acc.n, res.failures
     (3, [])
     """
-    plan = make_plan(paths, repeats=repeats, progress=progress)
+    plan = confirm_headers(make_plan(paths, repeats=repeats, progress=progress), decoder=decoder,
+                           progress=progress)  # fmt: skip
     log.info("%d file(s) in %d camera group(s), %d unreadable", plan.n_files, len(plan.groups),
              len(plan.failures))  # fmt: skip
     return run(plan, engine or LocalEngine(workers, decoder), progress=progress)
@@ -167,7 +168,8 @@ def find(
         ``(scan, maps)``: one :class:`GroupMap` per group; its map is None, with a
         reason, when the group has fewer than 5 distinct photos.
     """
-    plan = make_plan(paths, repeats=repeats, progress=progress)
+    plan = confirm_headers(make_plan(paths, repeats=repeats, progress=progress), decoder=decoder,
+                           progress=progress)  # fmt: skip
     # A group of fewer files than a decision needs gets no statistics (nor memory).
     small = [g for g in plan.groups if len(g.files) < MIN_FRAMES]
     plan = replace(plan, groups=[g for g in plan.groups if len(g.files) >= MIN_FRAMES])

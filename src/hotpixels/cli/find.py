@@ -15,6 +15,7 @@ from hotpixels.cli.options import (
     echo_err,
     fail,
     print_failures,
+    printable,
     quiet_option,
     run_guarded,
     say,
@@ -103,7 +104,8 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
             if i and (not quiet or as_json):
                 echo_err("")
             if gm.dmap is None:
-                echo_err(f"{group_header(gm)}\n  no decision: {gm.reason}")
+                echo_err(group_header(gm))
+                echo_err(f"  no decision: {printable(gm.reason)}")
             elif not as_json:
                 variance = (top or 10) if rank == "variance" else 0
                 say(group_report(gm, written[id(gm)], top=top, variance=variance))

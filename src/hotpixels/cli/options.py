@@ -59,7 +59,7 @@ def echo_err(message: str) -> None:
 
 def fail(message: str, code: int = EXIT_USAGE):
     """Print ``hotpixels: error: message`` (one line) and exit with ``code``."""
-    echo_err(f"hotpixels: error: {message}")
+    echo_err(f"hotpixels: error: {printable(message)}")
     sys.exit(code)
 
 
@@ -145,4 +145,4 @@ def print_failures(failures) -> None:
     if failures:
         echo_err(f"{len(failures)} file(s) could not be used:")
         for _, message in failures:
-            echo_err(f"  {message}")
+            echo_err(f"  {printable(message)}")

@@ -10,6 +10,7 @@ the date if the defect showed in them after all.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,9 +45,13 @@ def first_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
     code = int(acc.seen[y, x, c]) if acc.seen is not None else 0
     if not dates or code == 0 or acc.n == 0:
         return None
-    rank, n = NEVER_SEEN - code, len(dates)
-    after = n - rank  # frames from its first strong showing on
-    if rank >= n or rank < max(3, int(np.ceil(LATE_SHARE * n))) or after < max(5, 0.2 * n):
+    rank = NEVER_SEEN - code
+    if rank >= len(dates) or dates[rank] is None:
+        return None
+    read = [r for r, d in enumerate(dates) if d is not None]  # frames that were read
+    n, place = len(read), bisect.bisect_left(read, rank)
+    after = n - place  # frames from its first strong showing on
+    if place < max(3, int(np.ceil(LATE_SHARE * n))) or after < max(5, 0.2 * n):
         return None
     if abs(int(acc.nexc[y, x, c])) < LATE_CONSISTENCY * after * acc.n / n:
         return None  # not shown photo after photo since: weak, and may well predate it
@@ -82,7 +87,11 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
         return
     strategy = strategy_for(dmap.frame)
     points = {id(d): strategy.subpixel(d.x, d.y, d.channel, dmap.cfa) for d in dated}
-    before = {id(d): _spread(dates.index(d.first_seen), CONFIRM_FRAMES) for d in dated}
+    def earlier(date) -> set[int]:  # the frames read before it, at most CONFIRM_FRAMES
+        ranks = [r for r in range(dates.index(date)) if dates[r] is not None]
+        return {ranks[i] for i in _spread(len(ranks), CONFIRM_FRAMES)}
+
+    before = {id(d): earlier(d.first_seen) for d in dated}
     looked = dict.fromkeys(points, 0)
     shown = dict.fromkeys(points, 0)
 

@@ -18,10 +18,10 @@ from typing import Protocol
 
 from hotpixels.engine.base import GroupStats, ScanResult
 from hotpixels.engine.local import LocalEngine
-from hotpixels.engine.plan import GroupPlan, Plan, make_plan
+from hotpixels.engine.plan import GroupPlan, Plan, confirm_headers, make_plan
 
-__all__ = ["Engine", "GroupPlan", "GroupStats", "LocalEngine", "Plan", "ScanResult", "default_workers",
-           "make_plan", "run"]  # fmt: skip
+__all__ = ["Engine", "GroupPlan", "GroupStats", "LocalEngine", "Plan", "ScanResult", "confirm_headers",
+           "default_workers", "make_plan", "run"]  # fmt: skip
 
 
 class Engine(Protocol):

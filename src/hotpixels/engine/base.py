@@ -29,6 +29,7 @@ class GroupStats:
     acc: Accumulator
     files: list[Path] = field(default_factory=list)  # frames added
     repeats: list[Path] = field(default_factory=list)  # frames of a scene already counted
+    failed: list[Path] = field(default_factory=list)  # files that could not be decoded
 
     @property
     def key(self) -> CameraKey:
@@ -42,8 +43,10 @@ class GroupStats:
 
     @property
     def dates(self) -> list:
-        """Capture dates of the group's dated files, by rank."""
-        return self.plan.dates
+        """Capture dates of the group's dated files, by rank (None for a file that could
+        not be decoded: it showed nothing)."""
+        failed = set(self.failed)
+        return [None if i.path in failed else i.taken for i in self.plan.ranked]
 
 
 @dataclass
@@ -79,6 +82,7 @@ def finalize(group: GroupPlan, acc: Accumulator, outcomes: Iterable[Outcome]
     for o in outcomes:
         if o.status is Status.FAILED:
             failures.append((o.info.path, o.error))
+            stats.failed.append(o.info.path)
         elif o.status is Status.REPEAT:
             stats.repeats.append(o.info.path)
         else:

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from hotpixels.errors import HotPixelsError, NoInputError, ParameterError
 from hotpixels.frames import FrameStrategy
-from hotpixels.io.decode import FileInfo, probe
+from hotpixels.io.decode import FileInfo, decode, probe
 from hotpixels.io.discover import discover
 from hotpixels.io.metadata import CameraKey
 from hotpixels.progress import started
 from hotpixels.stats import MAX_FRAMES
 
-__all__ = ["GroupPlan", "Plan", "make_plan"]
+__all__ = ["GroupPlan", "Plan", "confirm_headers", "make_plan"]
 
 
 @dataclass(frozen=True)
@@ -147,3 +147,33 @@ def make_plan(
             raise ParameterError(msg)
         groups.append(GroupPlan(key, bits, tuple(_ranked(infos))))
     return Plan(groups, failures, seen.fix_outputs, repeats, seen.others, seen.duplicates)
+
+
+def confirm_headers(plan: Plan, *, decoder: str | None = None,
+                    progress: Callable[[Path, str | None], None] | None = None) -> Plan:  # fmt: skip
+    """A plan whose every group has one file known to decode to the size its headers claim.
+
+    Memory for a group's statistics is sized from its headers, so before any is
+    allocated one file of each group is decoded: files that fail until one decodes are
+    reported and leave the group (a group of lying headers goes whole, costing nothing).
+
+    Returns
+    -------
+    Plan
+        The same plan, less those files; the failures are added to it.
+    """
+    groups, failures = [], list(plan.failures)
+    for group in plan.groups:
+        files = list(group.files)
+        while files:
+            try:
+                decode(files[0], prefer=decoder)
+                break
+            except HotPixelsError as err:
+                failures.append((files[0].path, str(err)))
+                if progress:
+                    progress(files[0].path, str(err))
+                files.pop(0)
+        if files:
+            groups.append(replace(group, files=tuple(files)))
+    return replace(plan, groups=groups, failures=failures)

@@ -73,6 +73,8 @@ def open_image(path: str | Path, *, load: bool = True) -> Image.Image:
             check_size(path, *image.size)
             if load:
                 image.load()
+    except ImageReadError:
+        raise
     except UnidentifiedImageError as err:
         msg = f"{path}: not an image file Pillow can read"
         raise ImageReadError(msg) from err
