@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import io
 import json
+import os
+import struct
+import zlib
+from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
+from PIL import Image, PngImagePlugin
 
 from hotpixels.pipeline import find
 from hotpixels.sim.camera import simulate
@@ -107,3 +115,78 @@ def jpeglib():
 def simplejpeg():
     """simplejpeg, or the test is skipped (the ``fast`` extra)."""
     return pytest.importorskip("simplejpeg")
+
+
+# --- a corpus of broken and hostile files ------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_claiming(w: int, h: int, body: bytes = b"") -> bytes:
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + body + _png_chunk(b"IEND", b"")
+
+
+def _jpeg(arr: np.ndarray, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "JPEG", **kw)
+    return buf.getvalue()
+
+
+def _sof_claiming(data: bytes, w: int, h: int, precision: int | None = None) -> bytes:
+    i = data.index(b"\xff\xc0")
+    out = bytearray(data)
+    if precision is not None:
+        out[i + 4] = precision
+    out[i + 5 : i + 9] = struct.pack(">HH", h, w)
+    return bytes(out)
+
+
+def bad_files(folder: Path, photo: bytes) -> dict[str, str]:
+    """Write the corpus beside ``photo`` (a good JPEG of the camera); return {name: what
+    it is} of the files that must fail."""
+    rng = np.random.default_rng(0)
+    good = _jpeg(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), quality=90)
+    bad: dict[str, str] = {}
+
+    def put(name: str, data: bytes, what: str) -> None:
+        (folder / name).write_bytes(data)
+        bad[name] = what
+
+    put("empty.jpg", b"", "zero bytes")
+    put("empty.png", b"", "zero bytes")
+    for share in (1, 50, 90):  # copies of the camera's photo, cut short
+        put(f"truncated{share}.jpg", photo[: len(photo) * share // 100], f"truncated at {share} %")
+    put("garbage.jpg", os.urandom(3000), "garbage with a JPEG name")
+    put("garbage.png", b"not a png" * 300, "garbage with a PNG name")
+    put("garbage.tif", b"II*\x00" + os.urandom(500), "garbage behind a TIFF signature")
+    put("bomb.png", _png_claiming(60000, 60000), "a PNG header claiming 60000x60000")
+    put("liar.png", _png_claiming(9000, 9000), "74 bytes claiming 9000x9000")
+    put("bomb.jpg", _sof_claiming(good, 65000, 65000), "a JPEG SOF claiming 65000x65000")
+    put("tiny.jpg", _jpeg(np.zeros((1, 1, 3), np.uint8)), "1x1 pixel")
+    put("twelve.jpg", _sof_claiming(good, 64, 48, precision=12), "a 12-bit header on 8-bit data")
+    put("badcrc.png", _png_claiming(64, 48, _png_chunk(b"IDAT", b"xx")), "a PNG whose data is no image")
+    big = PngImagePlugin.PngInfo()
+    big.add_text("comment", "x" * (70 * 2**20), zip=True)  # more than Pillow decompresses
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(buf, "PNG", pnginfo=big)
+    put("hugetext.png", buf.getvalue(), "a 70 MB text chunk")
+    tif = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(tif, "TIFF")
+    put("truncated.tif", tif.getvalue()[:2000], "a truncated TIFF")
+    put("text.dng", b"just text, not a raw file\n" * 40, "text with a RAW name")
+    put("new\nline.jpg", good[:100], "a truncated JPEG with a newline in its name")
+    (folder / "dir.jpg").mkdir()  # a folder named like a photo: not a file, searched
+    (folder / "broken.jpg").symlink_to(folder / "nowhere.jpg")  # in a folder: no file
+    (folder / "loop").symlink_to(folder)  # a folder link: not followed
+    os.mkfifo(folder / "fifo.jpg")  # not a regular file: never opened
+    return bad
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """Builders of broken and hostile files: ``bad_files(folder, photo)`` writes the corpus,
+    ``png_claiming(w, h)`` and ``sof_claiming(jpeg, w, h)`` make lying headers."""
+    return SimpleNamespace(bad_files=bad_files, png_claiming=_png_claiming, sof_claiming=_sof_claiming)

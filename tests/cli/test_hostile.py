@@ -5,87 +5,19 @@ and changes no input."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
-import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from hotpixels.cli import cli
 from hotpixels.sim.camera import simulate
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _png_claiming(w: int, h: int, body: bytes = b"") -> bytes:
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + body + _png_chunk(b"IEND", b"")
-
-
-def _jpeg(arr: np.ndarray, **kw) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, "JPEG", **kw)
-    return buf.getvalue()
-
-
-def _sof_claiming(data: bytes, w: int, h: int, precision: int | None = None) -> bytes:
-    i = data.index(b"\xff\xc0")
-    out = bytearray(data)
-    if precision is not None:
-        out[i + 4] = precision
-    out[i + 5 : i + 9] = struct.pack(">HH", h, w)
-    return bytes(out)
-
-
-def bad_files(folder: Path, photo: bytes) -> dict[str, str]:
-    """Write the corpus beside ``photo`` (a good JPEG of the camera); return {name: what
-    it is} of the files that must fail."""
-    rng = np.random.default_rng(0)
-    good = _jpeg(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), quality=90)
-    bad: dict[str, str] = {}
-
-    def put(name: str, data: bytes, what: str) -> None:
-        (folder / name).write_bytes(data)
-        bad[name] = what
-
-    put("empty.jpg", b"", "zero bytes")
-    put("empty.png", b"", "zero bytes")
-    for share in (1, 50, 90):  # copies of the camera's photo, cut short
-        put(f"truncated{share}.jpg", photo[: len(photo) * share // 100], f"truncated at {share} %")
-    put("garbage.jpg", os.urandom(3000), "garbage with a JPEG name")
-    put("garbage.png", b"not a png" * 300, "garbage with a PNG name")
-    put("garbage.tif", b"II*\x00" + os.urandom(500), "garbage behind a TIFF signature")
-    put("bomb.png", _png_claiming(60000, 60000), "a PNG header claiming 60000x60000")
-    put("liar.png", _png_claiming(9000, 9000), "74 bytes claiming 9000x9000")
-    put("bomb.jpg", _sof_claiming(good, 65000, 65000), "a JPEG SOF claiming 65000x65000")
-    put("tiny.jpg", _jpeg(np.zeros((1, 1, 3), np.uint8)), "1x1 pixel")
-    put("twelve.jpg", _sof_claiming(good, 64, 48, precision=12), "a 12-bit header on 8-bit data")
-    put("badcrc.png", _png_claiming(64, 48, _png_chunk(b"IDAT", b"xx")), "a PNG whose data is no image")
-    big = PngImagePlugin.PngInfo()
-    big.add_text("comment", "x" * (70 * 2**20), zip=True)  # more than Pillow decompresses
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 48)).save(buf, "PNG", pnginfo=big)
-    put("hugetext.png", buf.getvalue(), "a 70 MB text chunk")
-    tif = io.BytesIO()
-    Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(tif, "TIFF")
-    put("truncated.tif", tif.getvalue()[:2000], "a truncated TIFF")
-    put("text.dng", b"just text, not a raw file\n" * 40, "text with a RAW name")
-    put("new\nline.jpg", good[:100], "a truncated JPEG with a newline in its name")
-    (folder / "dir.jpg").mkdir()  # a folder named like a photo: not a file, searched
-    (folder / "broken.jpg").symlink_to(folder / "nowhere.jpg")  # in a folder: no file
-    (folder / "loop").symlink_to(folder)  # a folder link: not followed
-    os.mkfifo(folder / "fifo.jpg")  # not a regular file: never opened
-    return bad
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -93,14 +25,14 @@ def _digests(folder: Path) -> dict[str, str]:
             if p.is_file() and not p.is_symlink() and p.stat().st_size < 2**30}  # fmt: skip
 
 
-def test_bad_files_are_named_once_and_the_map_is_as_without_them(tmp_path):
+def test_bad_files_are_named_once_and_the_map_is_as_without_them(tmp_path, corpus):
     camera = tmp_path / "camera"
     simulate(camera, frames=12, size="320x240", seed=9)
     alone = tmp_path / "alone.json"
     assert CliRunner().invoke(cli, ["find", str(camera), "-o", str(alone), "-j", "1"]).exit_code == 0
     archive = tmp_path / "archive"
     shutil.copytree(camera, archive)
-    bad = bad_files(archive, (camera / "frame_0003.jpg").read_bytes())
+    bad = corpus.bad_files(archive, (camera / "frame_0003.jpg").read_bytes())
     os.link(archive / "frame_0000.jpg", archive / "hardlink.jpg")  # the same photo twice
     extra = {"cmyk.jpg": "CMYK", "grey16.png": "I;16", "palette.png": "P"}  # odd but good
     Image.new("CMYK", (40, 30), (0, 50, 100, 0)).save(archive / "cmyk.jpg")

@@ -60,21 +60,18 @@ def _peak_rss_mb(args: list[str]) -> float:
     return int(out.stdout.split()[-1]) / 1024
 
 
-def test_bomb_headers_cost_no_more_memory_than_a_normal_run(small_sim, tmp_path):
+def test_bomb_headers_cost_no_more_memory_than_a_normal_run(small_sim, tmp_path, corpus):
     sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
-    from test_hostile import _png_claiming
 
     plain, bombs = tmp_path / "plain", tmp_path / "bombs"
     for folder in (plain, bombs):
         folder.mkdir()
         for f in small_sim.frames:
             shutil.copy(f, folder / f.name)
-    photo = (plain / small_sim.frames[0].name).read_bytes()
-    (bombs / "a.png").write_bytes(_png_claiming(60000, 60000))
-    (bombs / "b.png").write_bytes(_png_claiming(15000, 15000))  # under Pillow's own limit
+    (bombs / "a.png").write_bytes(corpus.png_claiming(60000, 60000))
+    (bombs / "b.png").write_bytes(corpus.png_claiming(15000, 15000))  # under Pillow's own limit
     for i in range(5):  # a group of liars large enough to decide
-        (bombs / f"liar{i}.png").write_bytes(_png_claiming(12000, 12000))
-    del photo
+        (bombs / f"liar{i}.png").write_bytes(corpus.png_claiming(12000, 12000))
 
     def run(folder):
         return _peak_rss_mb([sys.executable, "-m", "hotpixels", "find", str(folder), "-o",

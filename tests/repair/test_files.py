@@ -48,9 +48,13 @@ def test_fix_single_pixel_cli_writes_prefixed_output(tmp_path):
     a, b = np.asarray(Image.open(src)), np.asarray(fixed)
     diff = np.argwhere((a != b).any(axis=2))
     assert diff.tolist() == [[12, 15]]
-    # never overwrite an existing output without --overwrite
+    # an existing output is kept without --overwrite (a rerun finishes a stopped job)
+    out.write_bytes(b"kept")
     res2 = CliRunner().invoke(cli, ["fix", str(src), "15,12"])
-    assert res2.exit_code == 1 and "exists" in res2.output  # a file that fails: exit 1
+    assert res2.exit_code == 0 and "kept 1 output(s) that were already there" in res2.output
+    assert out.read_bytes() == b"kept"
+    res3 = CliRunner().invoke(cli, ["fix", str(src), "15,12", "--overwrite"])
+    assert res3.exit_code == 0 and out.read_bytes() != b"kept"
 
 
 def test_fix_bad_coordinates(tmp_path):

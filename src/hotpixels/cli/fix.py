@@ -97,9 +97,8 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
         if not quiet:
             for src, dst, n, note in result.written:
                 say(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
-            if dmap is not None:
-                for line in fix_summary(result, dmap, elapsed):
-                    echo_err(line)
+            for line in fix_summary(result, dmap, elapsed):
+                echo_err(line)
         print_failures(result.failures)
         return EXIT_SOME_FAILED if result.failures else EXIT_OK
 

@@ -83,6 +83,40 @@ def _ranked(infos: list[FileInfo]) -> list[FileInfo]:
     return [replace(i, rank=ranks.get(i.path)) for i in infos]
 
 
+def _copy_of(key: CameraKey, other: CameraKey) -> str:
+    """Why photos of ``key`` are no frames of ``other``'s sensor ('' when they may be): the
+    same camera's photos turned a quarter, or scaled down (a resized export)."""
+    same = (key.make, key.model, key.serial, key.frame) == (other.make, other.model, other.serial,
+                                                            other.frame)  # fmt: skip
+    if not same or not (key.make or key.model) or key == other:
+        return ""
+    if (key.width, key.height) == (other.height, other.width):
+        return (f"stored turned a quarter from the {other.width}x{other.height} photos of its "
+                "camera; turn it back (e.g. jpegtran -rotate) to include it")  # fmt: skip
+    if key.width < other.width and key.width * other.height == key.height * other.width:
+        return (f"a resized copy ({key.width}x{key.height}) of its camera's {other.width}x"
+                f"{other.height} photos: its pixels cannot be mapped back to the sensor")  # fmt: skip
+    return ""
+
+
+def _leave_out_copies(grouped: dict, failures: list, progress) -> dict:
+    """Leave out the groups whose photos are turned or resized copies of a larger group of
+    the same camera (said per file), so that no such group gets a map of its own."""
+    keys = sorted(grouped, key=lambda k: (-len(grouped[k]), k[0]))
+    out = {}
+    for k in keys:
+        parent = next((p for p in out if _copy_of(k[0], p[0]) and len(grouped[p]) >= len(grouped[k])), None)
+        if parent is None:
+            out[k] = grouped[k]
+            continue
+        why = _copy_of(k[0], parent[0])
+        for info in grouped[k]:
+            failures.append((info.path, f"{info.path}: {why}"))
+            if progress:
+                progress(info.path, why)
+    return {k: grouped[k] for k in grouped if k in out}
+
+
 def make_plan(
     paths: Iterable[str | Path],
     *,
@@ -139,6 +173,7 @@ def make_plan(
                 progress(path, str(err))
             continue
         grouped.setdefault((info.key, info.bits), []).append(info)
+    grouped = _leave_out_copies(grouped, failures, progress)
     groups = []
     for (key, bits), infos in grouped.items():
         if len(infos) > MAX_FRAMES:

@@ -44,7 +44,8 @@ class FixResult:
 
     written: list[tuple[Path, Path, int, str]] = field(default_factory=list)
     failures: list[tuple[Path, str]] = field(default_factory=list)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # files of the other frame
+    existing: list[tuple[Path, Path]] = field(default_factory=list)  # outputs already there
 
 
 def output_path(src: Path, *, out_dir: Path | None = None, prefix: str = FIX_PREFIX,
@@ -277,7 +278,9 @@ def fix_files(
     prefix : str
         Prefix of outputs written beside their inputs.
     overwrite : bool
-        Replace existing outputs (inputs are never replaced).
+        Replace existing outputs (inputs are never replaced); without it an output that
+        exists is kept and listed in ``existing``: outputs are written whole or not at
+        all, so a second run finishes what a stopped one began.
     reencode : bool
         Re-encode JPEGs whole (see :func:`fix_image_file`).
     progress : callable, optional
@@ -302,6 +305,11 @@ def fix_files(
         mismatch = _frame_mismatch(dmap, src) if dmap is not None else ""
         if mismatch and in_folder:
             result.skipped.append((src, mismatch))
+            continue
+        if dst.exists() and not overwrite and dst.resolve() != src.resolve():
+            result.existing.append((src, dst))  # written whole earlier (writes are atomic)
+            if progress:
+                progress(src, None)
             continue
         try:
             if mismatch:

@@ -118,6 +118,9 @@ def fix_summary(result, dmap: DefectMap | None, elapsed: float) -> list[str]:
         kind = strategy_for(other).files
         lines.append(f"skipped {len(result.skipped)} {kind} in the folders: this map is in the "
                      f"{dmap.frame} frame and does not apply to them")  # fmt: skip
+    if result.existing:
+        lines.append(f"kept {len(result.existing)} output(s) that were already there "
+                     "(overwrite them to make them again)")  # fmt: skip
     lines.append(f"repaired {len(result.written)} file(s) in {elapsed:.1f} s, "
                  f"{len(result.failures)} failed")  # fmt: skip
     return lines
