@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from hotpixels.errors import ImageReadError
 from hotpixels.io.decode import decode, probe
 from hotpixels.io.images import read_frame
 
@@ -28,3 +29,18 @@ def test_grey_jpeg_decodes_identically(tmp_path, simplejpeg):
     info = probe(path)
     assert info.shape == (40, 56, 1)
     assert np.array_equal(decode(info, prefer="simplejpeg"), decode(info, prefer="pillow"))
+
+
+def test_a_jpeg_missing_only_its_end_marker_is_read_and_one_cut_short_is_not(tmp_path, simplejpeg):
+    rng = np.random.default_rng(5)
+    whole = tmp_path / "whole.jpg"
+    Image.fromarray(rng.integers(0, 255, (64, 96, 3), dtype=np.uint8)).save(whole, quality=90)
+    data = whole.read_bytes()
+    (tmp_path / "noeoi.jpg").write_bytes(data[:-2])
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) * 3 // 4])
+    expected = read_frame(whole).data
+    info = probe(tmp_path / "noeoi.jpg")
+    for decoder in ("simplejpeg", "pillow"):
+        assert np.array_equal(decode(info, prefer=decoder), expected), decoder
+        with pytest.raises(ImageReadError, match=r"cut\.jpg: corrupt or truncated"):
+            decode(probe(tmp_path / "cut.jpg"), prefer=decoder)

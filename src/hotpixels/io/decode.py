@@ -20,7 +20,7 @@ import numpy as np
 from hotpixels.errors import ImageReadError
 from hotpixels.frames import FrameKind, FrameStrategy, strategy_for
 from hotpixels.io.discover import file_kind
-from hotpixels.io.images import corrupt_error, image_to_array, open_image
+from hotpixels.io.images import complete_jpeg, corrupt_error, image_to_array, open_image
 from hotpixels.io.metadata import CameraKey, camera_identity, capture_time
 from hotpixels.io.raw import raw_header, raw_levels, read_planes
 
@@ -149,7 +149,7 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
     if decoder_name(info, prefer=prefer) == "simplejpeg":
         sj = _simplejpeg()
         try:
-            data = path.read_bytes()
+            data = complete_jpeg(path.read_bytes()) or b""
             frame = sj.decode_jpeg(data, colorspace="GRAY" if info.mode == "L" else "RGB",
                                    buffer=out)  # fmt: skip
         except (OSError, ValueError) as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import stat
 import struct
 import warnings
@@ -14,8 +15,8 @@ from PIL import Image, UnidentifiedImageError
 from hotpixels.errors import ImageReadError
 from hotpixels.io.metadata import CameraKey, FrameInfo, camera_identity, capture_time
 
-__all__ = ["MAX_PIXELS", "Frame", "check_size", "corrupt_error", "image_to_array", "open_image",
-           "read_frame"]  # fmt: skip
+__all__ = ["MAX_PIXELS", "Frame", "check_size", "complete_jpeg", "corrupt_error", "image_to_array",
+           "open_image", "read_frame"]  # fmt: skip
 
 #: Most pixels a header may claim (the largest camera sensors have about 150 MP).
 MAX_PIXELS = 250_000_000
@@ -82,8 +83,47 @@ def open_image(path: str | Path, *, load: bool = True) -> Image.Image:
         msg = f"{path}: claims more pixels than any camera makes (a decompression bomb?)"
         raise ImageReadError(msg) from err
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as err:
+        mended = _mended_image(path) if load else None
+        if mended is not None:
+            return mended
         what = "corrupt or truncated image" if load else "corrupt image header"
         raise corrupt_error(path, err, what) from err
+    return image
+
+
+_EOI = b"\xff\xd9"
+
+
+def complete_jpeg(data: bytes) -> bytes | None:
+    """A JPEG's bytes with the end-of-image marker it lacks, when that is its only fault.
+
+    Many files lose just their last two bytes, and every decoder shows them. The marker
+    is added only if libjpeg-turbo, strict (simplejpeg), then decodes the file without a
+    warning: a file cut short inside its data is refused. Returns ``data`` when it needs
+    nothing, None when it cannot be mended (or simplejpeg is not installed to check).
+    """
+    if data[:2] != b"\xff\xd8" or data.rstrip(b"\x00")[-2:] == _EOI:
+        return data
+    try:
+        import simplejpeg
+    except ImportError:
+        return None
+    mended = data + _EOI
+    try:
+        simplejpeg.decode_jpeg(mended)
+    except (ValueError, OSError):
+        return None
+    return mended
+
+
+def _mended_image(path: Path) -> Image.Image | None:
+    """The JPEG ``path`` opened from its mended bytes, if :func:`complete_jpeg` mends it."""
+    data = path.read_bytes()
+    mended = complete_jpeg(data)
+    if mended is None or mended is data:
+        return None
+    image = Image.open(io.BytesIO(mended))
+    image.load()
     return image
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hotpixels.errors import HotPixelsError
+from hotpixels.errors import HotPixelsError, ImageReadError
 from hotpixels.io.images import open_image
 from hotpixels.repair.jpeg.container import DHT, JpegLayout, parse, scan_script, splice
 from hotpixels.repair.pixels import repaired_values
@@ -185,7 +185,10 @@ def repair_jpeg_blocks(
     """
     src = Path(src)
     data = src.read_bytes()
-    layout = parse(data, str(src))
+    try:
+        layout = parse(data, str(src))
+    except ImageReadError as err:  # e.g. no end-of-image marker: the re-encode can do it
+        raise LocalRepairUnsupported(str(err)) from err
     _check(layout, str(src))
     try:
         import jpeglib
