@@ -79,6 +79,12 @@ def map_path(base: Path, index: int, label: str) -> Path:
     return base.with_name(f"{base.stem}-{slug}{base.suffix}")
 
 
+def _plan(paths, repeats: bool, decoder: str | None, progress):
+    """The plan of ``paths`` with every group's headers confirmed by one decoded file."""
+    return confirm_headers(make_plan(paths, repeats=repeats, progress=progress), decoder=decoder,
+                           progress=progress)  # fmt: skip
+
+
 def scan(
     paths: Iterable[str | Path],
     *,
@@ -119,8 +125,7 @@ def scan(
     >>> res.groups[0].acc.n, res.failures
     (3, [])
     """
-    plan = confirm_headers(make_plan(paths, repeats=repeats, progress=progress), decoder=decoder,
-                           progress=progress)  # fmt: skip
+    plan = _plan(paths, repeats, decoder, progress)
     log.info("%d file(s) in %d camera group(s), %d unreadable", plan.n_files, len(plan.groups),
              len(plan.failures))  # fmt: skip
     return run(plan, engine or LocalEngine(workers, decoder), progress=progress)
@@ -168,8 +173,7 @@ def find(
         ``(scan, maps)``: one :class:`GroupMap` per group; its map is None, with a
         reason, when the group has fewer than 5 distinct photos.
     """
-    plan = confirm_headers(make_plan(paths, repeats=repeats, progress=progress), decoder=decoder,
-                           progress=progress)  # fmt: skip
+    plan = _plan(paths, repeats, decoder, progress)
     # A group of fewer files than a decision needs gets no statistics (nor memory).
     small = [g for g in plan.groups if len(g.files) < MIN_FRAMES]
     plan = replace(plan, groups=[g for g in plan.groups if len(g.files) >= MIN_FRAMES])

@@ -133,7 +133,6 @@ class LocalEngine:
                     if progress:
                         progress(out.info.path, out.error)
 
-            used = pool_plan(chunks, self.workers)[1]
             runner = _Runner(self, plan, chunks, states, report)
             runner.run()
             groups, failures = [], list(plan.failures)
@@ -144,7 +143,7 @@ class LocalEngine:
                 if stats is not None:
                     groups.append(stats)
             failures += runner.undone
-        return ScanResult(groups, failures, used, list(plan.skipped))
+        return ScanResult(groups, failures, runner.workers, list(plan.skipped))
 
 
 class _Runner:
@@ -159,6 +158,7 @@ class _Runner:
         self.undone: list[tuple[Path, str]] = []
         self.path = Path(engine.checkpoint) if engine.checkpoint is not None else None
         self.saved_at = time.monotonic()
+        self.workers = 1  # processes that decoded, once run
 
     def run(self) -> None:
         start, mapped, fp = 0, {}, ""
@@ -168,6 +168,7 @@ class _Runner:
             if self.path.exists():
                 start = self._restore(checkpoint.load(self.path, fp, mapped))
         ctx, workers = pool_plan(self.chunks, self.engine.workers)  # at most one per chunk
+        self.workers = workers
         if workers == 1:
             _init_worker(self.states, None, self.engine.decoder)
             try:

@@ -77,6 +77,13 @@ class Plan:
         return sum(len(g.files) for g in self.groups)
 
 
+def _failed(failures: list, progress, path: Path, message: str) -> None:
+    """Record that ``path`` cannot be used, and tell ``progress``."""
+    failures.append((path, message))
+    if progress:
+        progress(path, message)
+
+
 def _ranked(infos: list[FileInfo]) -> list[FileInfo]:
     dated = sorted((i for i in infos if i.taken), key=lambda i: (i.taken, str(i.path)))
     ranks = {i.path: r for r, i in enumerate(dated)}
@@ -111,9 +118,7 @@ def _leave_out_copies(grouped: dict, failures: list, progress) -> dict:
             continue
         why = _copy_of(k[0], parent[0])
         for info in grouped[k]:
-            failures.append((info.path, f"{info.path}: {why}"))
-            if progress:
-                progress(info.path, why)
+            _failed(failures, progress, info.path, f"{info.path}: {why}")
     return {k: grouped[k] for k in grouped if k in out}
 
 
@@ -168,9 +173,7 @@ def make_plan(
         try:
             info = probe(path, known)
         except HotPixelsError as err:
-            failures.append((path, str(err)))
-            if progress:
-                progress(path, str(err))
+            _failed(failures, progress, path, str(err))
             continue
         grouped.setdefault((info.key, info.bits), []).append(info)
     grouped = _leave_out_copies(grouped, failures, progress)
@@ -205,9 +208,7 @@ def confirm_headers(plan: Plan, *, decoder: str | None = None,
                 decode(files[0], prefer=decoder)
                 break
             except HotPixelsError as err:
-                failures.append((files[0].path, str(err)))
-                if progress:
-                    progress(files[0].path, str(err))
+                _failed(failures, progress, files[0].path, str(err))
                 files.pop(0)
         if files:
             groups.append(replace(group, files=tuple(files)))
