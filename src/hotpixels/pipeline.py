@@ -10,6 +10,7 @@ the statistics.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -19,14 +20,23 @@ from typing import NamedTuple
 import numpy as np
 
 from hotpixels.detect import confirm_first_seen, detect_defects
-from hotpixels.engine import Engine, GroupStats, LocalEngine, ScanResult, confirm_headers, make_plan, run
+from hotpixels.engine import (
+    Engine,
+    GroupStats,
+    LocalEngine,
+    ScanResult,
+    bring_back_turned,
+    confirm_headers,
+    make_plan,
+    run,
+)
 from hotpixels.errors import HotPixelsError, ImageWriteError
 from hotpixels.io.decode import decode
 from hotpixels.maps.formats import save_map
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import MIN_FRAMES, Accumulator
 
-__all__ = ["FindResult", "GroupMap", "find", "map_path", "scan"]
+__all__ = ["FindResult", "GroupMap", "find", "map_paths", "scan"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +56,7 @@ class FindResult(NamedTuple):
     maps: list[GroupMap]
 
     def save(self, output: str | Path, *, overwrite: bool = False) -> list[tuple[GroupMap, Path]]:
-        """Write every map: the largest group's to ``output``, the others beside it with
-        the camera in the name (:func:`map_path`); JSON, or CSV for a ``.csv`` name.
+        """Write every map where :func:`map_paths` says; JSON, or CSV for a ``.csv`` name.
 
         Returns
         -------
@@ -59,30 +68,63 @@ class FindResult(NamedTuple):
         ImageWriteError
             When a target exists and ``overwrite`` is false (nothing is replaced).
         """
-        targets = [(gm, map_path(Path(output), i, gm.group.key.label()))
-                   for i, gm in enumerate(self.maps) if gm.dmap is not None]  # fmt: skip
+        decided = [gm for gm in self.maps if gm.dmap is not None]
+        targets = list(zip(decided, map_paths(output, [gm.group.key.label() for gm in decided]),
+                           strict=True))  # fmt: skip
         existing = [str(t) for _, t in targets if t.exists()]
         if existing and not overwrite:
             msg = f"{existing[0]}: exists; allow overwrite or choose another output"
             raise ImageWriteError(msg)
         for gm, target in targets:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                msg = f"{target.parent}: cannot create the folder of maps ({err.strerror or err})"
+                raise ImageWriteError(msg) from err
             save_map(gm.dmap, target)
         return targets
 
 
-def map_path(base: Path, index: int, label: str) -> Path:
-    """Where group ``index``'s map goes: ``base`` for the first, else ``base`` with the
-    camera's label in the name (``map-Canon-EOS-R-6000x4000.json``)."""
-    if index == 0:
-        return base
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")
-    return base.with_name(f"{base.stem}-{slug}{base.suffix}")
+def map_paths(output: str | Path, labels: list[str]) -> list[Path]:
+    """Where the maps of cameras ``labels`` go.
+
+    One map goes to ``output``. Several go into a folder, one file per camera named after
+    it: ``output`` itself when it is a folder (or ends with a slash), else a folder of
+    ``output``'s name without its extension (``defect-map.json`` -> ``defect-map/``).
+    A folder ``output`` holds even a single map under the camera's name.
+
+    Examples
+    --------
+    >>> [str(p) for p in map_paths("maps.json", ["Nikon D80 3872x2592"])]
+    ['maps.json']
+    >>> [str(p) for p in map_paths("maps.json", ["Nikon D80 3872x2592", "Apple iPhone 12 4032x3024"])]
+    ['maps/Nikon-D80-3872x2592.json', 'maps/Apple-iPhone-12-4032x3024.json']
+    """
+    text = str(output)
+    output = Path(output)
+    is_folder = output.is_dir() or text.endswith(("/", os.sep))
+    if len(labels) == 1 and not is_folder:
+        return [output]
+    folder = output if is_folder else output.with_suffix("")
+    suffix = ".json" if is_folder else output.suffix or ".json"
+    out, used = [], set()
+    for label in labels:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-") or "camera"
+        name, k = slug, 1
+        while name in used:  # two groups with one label (say grey and colour exports)
+            k += 1
+            name = f"{slug}-{k}"
+        used.add(name)
+        out.append(folder / f"{name}{suffix}")
+    return out
 
 
 def _plan(paths, repeats: bool, decoder: str | None, progress):
-    """The plan of ``paths`` with every group's headers confirmed by one decoded file."""
-    return confirm_headers(make_plan(paths, repeats=repeats, progress=progress), decoder=decoder,
-                           progress=progress)  # fmt: skip
+    """The plan of ``paths`` with every group's headers confirmed by one decoded file,
+    and its photos stored turned brought back to the sensor's frame (or left out)."""
+    plan = make_plan(paths, repeats=repeats, progress=progress)
+    plan = confirm_headers(plan, decoder=decoder, progress=progress)
+    return bring_back_turned(plan, decoder=decoder, progress=progress)
 
 
 def scan(

@@ -19,17 +19,20 @@ the frames it has seen:
     the earliest frame (by capture date) whose residual went beyond twice that
     threshold (6 robust sigmas: noise alone rarely does), coded ``65535 - rank``
     (0: none, or no dates): merged by maximum, so it is exact and order-free too
-    (a frame removed again as a repeat leaves it).
+    (a frame removed again as a repeat leaves it);
+``last``
+    the latest such frame, coded ``rank + 1`` (0: none), also merged by maximum.
 
 The sum of the residual itself is not stored: the residual is linear, so its sum over
 the frames is the residual of ``s1`` (:meth:`Accumulator.residual_sum`), exactly.
 
 All sums are integers, so :meth:`Accumulator.merge` is plain addition: the result is
 the same for any order of frames and any split between workers (``seen`` is a
-maximum). For 8-bit frames the state is 16 bytes per subpixel (three uint32 sums, an
-int16 count and the uint16 ``seen``; ``srr`` widens to uint64 once the frame count
-could overflow it, after 8256 frames); 16-bit frames (and RAW mosaics) keep ``s1`` in
-uint32 (65535 x 32767 frames fits) and use uint64 for ``s2`` and ``srr``: 24 bytes.
+maximum). For 8-bit frames the state is 18 bytes per subpixel (three uint32 sums, an
+int16 count and the uint16 ``seen`` and ``last``; ``srr`` widens to uint64 once the
+frame count could overflow it, after 8256 frames); 16-bit frames (and RAW mosaics) keep
+``s1`` in uint32 (65535 x 32767 frames fits) and use uint64 for ``s2`` and ``srr``: 26
+bytes.
 Frames are added row band by row band (:mod:`hotpixels.kernels`),
 so no full-size temporary is allocated per frame.
 """
@@ -46,10 +49,12 @@ import numpy as np
 from hotpixels import kernels
 from hotpixels.errors import ParameterError
 
-__all__ = ["MAX_FRAMES", "MIN_FRAMES", "NEVER_SEEN", "Accumulator", "accumulate", "frame_threshold",
-           "neighbour_residual"]  # fmt: skip
+__all__ = ["MAX_FRAMES", "MIN_FRAMES", "NEVER_SEEN", "STATE_FIELDS", "Accumulator", "accumulate",
+           "frame_threshold", "neighbour_residual"]  # fmt: skip
 
-_FIELDS = ("s1", "s2", "srr", "nexc", "seen")
+#: The per-subpixel arrays of an :class:`Accumulator`, in the order kernels take them.
+STATE_FIELDS = ("s1", "s2", "srr", "nexc", "seen", "last")
+_FIELDS = STATE_FIELDS
 #: ``seen`` code of a frame of capture-date rank ``r``: ``NEVER_SEEN - r`` (0: never).
 NEVER_SEEN = 65535
 #: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
@@ -118,8 +123,8 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
 
     Parameters
     ----------
-    state : tuple of 5 ndarrays
-        ``(s1, s2, srr, nexc, seen)`` of an :class:`Accumulator` (may live in shared memory).
+    state : tuple of 6 ndarrays
+        ``(s1, s2, srr, nexc, seen, last)`` of an :class:`Accumulator` (may live in shared memory).
     frames : (K, M, N, C) ndarray
         Frames of the state's shape.
     thresholds : sequence of int
@@ -174,6 +179,7 @@ class Accumulator:
     srr: np.ndarray | None = None
     nexc: np.ndarray | None = None
     seen: np.ndarray | None = None
+    last: np.ndarray | None = None
     first_taken: _dt.datetime | None = None
     last_taken: _dt.datetime | None = None
     sources: list[str] = field(default_factory=list)
@@ -193,7 +199,7 @@ class Accumulator:
         wide = bits > 8  # s1 <= 65535 * MAX_FRAMES < 2**32 even for 16-bit frames
         return [("s1", np.uint32), ("s2", np.uint64 if wide else np.uint32),
                 ("srr", _srr_dtype(bits, capacity)), ("nexc", np.int16),
-                ("seen", np.uint16)]  # fmt: skip
+                ("seen", np.uint16), ("last", np.uint16)]  # fmt: skip
 
     @classmethod
     def empty(cls, shape, bits: int, *, capacity: int = 0, buffer=None) -> Accumulator:
@@ -230,7 +236,7 @@ class Accumulator:
 
     @property
     def state(self) -> tuple[np.ndarray, ...]:
-        """The arrays ``(s1, s2, srr, nexc, seen)``, as :func:`accumulate` takes them."""
+        """The arrays ``(s1, s2, srr, nexc, seen, last)``, as :func:`accumulate` takes them."""
         return tuple(getattr(self, f) for f in _FIELDS)
 
     @property
@@ -328,6 +334,7 @@ class Accumulator:
             srr=srr,
             nexc=self.nexc + other.nexc,
             seen=np.maximum(self.seen, other.seen),
+            last=np.maximum(self.last, other.last),
             first_taken=min(times) if times else None,
             last_taken=max(times) if times else None,
             sources=sorted(self.sources + other.sources),

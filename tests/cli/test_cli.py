@@ -65,13 +65,16 @@ def test_cli_export_import_and_mixed_groups(raw_sims, tmp_path):
     res = runner.invoke(cli, ["find", str(sim.frames[0].parent), "-o", str(base), "-j", "1"])
     assert res.exit_code == 0, res.output
     assert "two groups with two maps" in res.output
-    raw_maps = [p for p in tmp_path.glob("map*.json") if "RAW" in p.name]
-    assert len(raw_maps) == 1 and len(list(tmp_path.glob("map*.json"))) == 2
+    # two maps: a folder named like -o, one file per camera named after it
+    assert not base.exists() and len(list((tmp_path / "map").glob("*.json"))) == 2
+    raw_maps = [p for p in (tmp_path / "map").glob("*.json") if "RAW" in p.name]
+    assert len(raw_maps) == 1 and "HP-SIM-3" in raw_maps[0].name
+    [base] = [p for p in (tmp_path / "map").glob("*.json") if p not in raw_maps]
     listing = tmp_path / "bp.txt"
     res = runner.invoke(cli, ["export", str(raw_maps[0]), "-f", "dcraw", "-o", str(listing)])
     assert res.exit_code == 0, res.output
     res = runner.invoke(cli, ["export", str(raw_maps[0]), "-f", "rawtherapee"])
-    assert res.exit_code == 0 and (tmp_path / "Simulated HP-SIM 3.badpixels").exists()
+    assert res.exit_code == 0 and (tmp_path / "map" / "Simulated HP-SIM 3.badpixels").exists()
     res = runner.invoke(cli, ["export", str(base), "-f", "dcraw", "-o", str(tmp_path / "x")])
     assert res.exit_code == 2 and "RAW frame" in res.output
     back = tmp_path / "back.json"

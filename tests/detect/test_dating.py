@@ -53,3 +53,28 @@ def test_a_frame_that_cannot_be_read_again_is_not_counted(raw_sims, truth):
     always.first_seen = group.dates[10]
     confirm_first_seen(dmap, group.dates, lambda rank: None)  # nothing could be read
     assert always.first_seen == group.dates[10]
+
+
+def test_a_defect_gone_from_the_latest_photos_is_last_seen_before_them(tmp_path, sim_factory):
+    from PIL import Image
+
+    from hotpixels.pipeline import find
+    from hotpixels.repair.pixels import correct_image
+    from hotpixels.report.text import group_report
+
+    _, _, [gm] = sim_factory(frames=20, size="256x192", seed=4, fmt="png")
+    strong = [d for d in gm.dmap.defects if d.kind == "hot" and d.last_seen == gm.group.dates[-1]]
+    gone, kept = strong[0], strong[1:]
+    assert kept, "the camera has more than one hot pixel shown to the end"
+    ranked = [i.path for i in gm.group.ranked]
+    for path in ranked:
+        with Image.open(path) as im:
+            if path in ranked[14:]:  # the pixel was mapped out after the 14th photo
+                im = correct_image(im, gone.pixels())
+            im.save(tmp_path / path.name, exif=im.getexif())
+    _, [after] = find([tmp_path])
+    by_place = {(d.x, d.y): d for d in after.dmap.defects}
+    assert by_place[(gone.x, gone.y)].last_seen == after.group.dates[13]
+    assert all(by_place[(d.x, d.y)].last_seen == after.group.dates[-1] for d in kept)
+    text = group_report(after, tmp_path / "map.json")
+    assert f"{gone.x},{gone.y} not seen since" in text and "6 later photo(s)" in text

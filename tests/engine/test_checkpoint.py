@@ -73,9 +73,10 @@ def _find(photos: Path, out: Path, ckpt: Path, *extra: str) -> list[str]:
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_killed_at_several_points_and_resumed_gives_the_same_map(photos, tmp_path, workers):
-    ref = tmp_path / "ref.json"
+    ref, out, ckpt = tmp_path / "ref", tmp_path / "maps", tmp_path / "run.ckpt"
+    ref.mkdir()
+    out.mkdir()  # two cameras: a folder of maps
     subprocess.run(_find(photos, ref, tmp_path / "ref.ckpt", "-j", workers), check=True)
-    out, ckpt = tmp_path / "map.json", tmp_path / "run.ckpt"
     kills = 0
     for wait in (0.0, 0.05, 0.15):  # seconds after the first checkpoint (0: before any)
         proc = subprocess.Popen(_find(photos, out, ckpt, "-j", workers))
@@ -87,12 +88,17 @@ def test_killed_at_several_points_and_resumed_gives_the_same_map(photos, tmp_pat
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-        assert not out.exists() or proc.returncode == 0
-        out.unlink(missing_ok=True)
+        assert not any(out.iterdir()) or proc.returncode == 0
+        for p in out.iterdir():
+            p.unlink()
         stale = proc.pid
     assert kills >= 1
     done = subprocess.run(_find(photos, out, ckpt, "-j", workers), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert json.loads(out.read_text()) == json.loads(ref.read_text())
+
+    def maps(folder: Path) -> dict:
+        return {p.name: json.loads(p.read_text()) for p in folder.iterdir()}
+
+    assert len(maps(ref)) == 2 and maps(out) == maps(ref)
     assert not ckpt.exists()  # removed once the maps are written
     assert _ours(stale) == [] and _ours(done.returncode) == []  # the killed run's state is gone

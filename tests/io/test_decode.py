@@ -44,3 +44,19 @@ def test_a_jpeg_missing_only_its_end_marker_is_read_and_one_cut_short_is_not(tmp
         assert np.array_equal(decode(info, prefer=decoder), expected), decoder
         with pytest.raises(ImageReadError, match=r"cut\.jpg: corrupt or truncated"):
             decode(probe(tmp_path / "cut.jpg"), prefer=decoder)
+
+
+def test_a_photo_without_capture_time_is_dated_by_its_file_time(tmp_path):
+    import datetime as dt
+    import os
+
+    import numpy as np
+    from PIL import Image
+
+    from hotpixels.io.decode import probe
+
+    path = tmp_path / "plain.png"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(path)
+    stamp = dt.datetime(2021, 5, 6, 7, 8, 9)
+    os.utime(path, (stamp.timestamp(), stamp.timestamp()))
+    assert probe(path).taken == stamp

@@ -28,7 +28,10 @@ __all__ = ["find_cmd"]
 @click.command("find")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("defect-map.json"),
-              show_default=True, help="Defect map to write (JSON; .csv for a spreadsheet).")
+              show_default=True,
+              help="Defect map to write (JSON; .csv for a spreadsheet). With several cameras, a "
+                   "folder of that name without the extension, one map per camera named after "
+                   "it; a folder (or a name ending in /) always holds the maps so.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing map file.")
 @click.option("--top", type=click.IntRange(0), default=0,
               help="Also list the N strongest candidates below the decision line.")
@@ -73,6 +76,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
     \b
     Examples:
       hotpixels find ~/Pictures/2024 -o d80.json
+      hotpixels find /archive -o maps/           # one map per camera, in maps/
       hotpixels find a.jpg b.jpg c.jpg d.jpg e.jpg --top 5
       hotpixels find photos/ --rank variance     # compare with the lowest-variance rule
       hotpixels find /archive/2019 -j 4          # four worker processes
@@ -85,9 +89,9 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
         from hotpixels.pipeline import find
         from hotpixels.report.text import group_header, group_report, run_summary
 
-        if output.exists() and not overwrite:
+        if output.exists() and not output.is_dir() and not overwrite:
             fail(f"{output}: exists; use --overwrite or another -o")
-        folder = output.parent if str(output.parent) else Path(".")
+        folder = output if output.is_dir() else output.parent if str(output.parent) else Path(".")
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             fail(f"{output}: cannot write there (no such folder, or not writable); choose another -o")
         bar = Progress(quiet=quiet)

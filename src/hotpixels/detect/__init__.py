@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotpixels.detect import image, photosites
-from hotpixels.detect.dating import LATE_SHARE, confirm_first_seen, first_seen
+from hotpixels.detect.dating import LATE_SHARE, confirm_first_seen, first_seen, last_seen
 from hotpixels.detect.evidence import D_THRESHOLD, Z_THRESHOLD, Evidence, evidence
 from hotpixels.detect.ranking import variance_ranking
 from hotpixels.errors import ParameterError
@@ -69,7 +69,8 @@ def detect_defects(
     dates : list of datetime, optional
         Capture dates of the group's frames by rank (the ``rank`` of
         :meth:`Accumulator.update`); a defect first seen after :data:`LATE_SHARE` of
-        them gets ``first_seen`` (it appeared during the series).
+        them gets ``first_seen`` (it appeared during the series); every defect that a
+        dated photo showed strongly gets ``last_seen``, that photo's date.
     workers : int, optional
         Threads for the evidence (default one per core); the map does not depend on it.
 
@@ -109,7 +110,8 @@ def detect_defects(
     decide = image.decide if strategy.smeared else photosites.decide
     defects, near = decide(ev, strategy, names, strong, weak)
     for d in defects:
-        d.first_seen = first_seen(acc, dates, *strategy.subpixel(d.x, d.y, d.channel, cfa))
+        point = strategy.subpixel(d.x, d.y, d.channel, cfa)
+        d.first_seen, d.last_seen = first_seen(acc, dates, *point), last_seen(acc, dates, *point)
     defects.sort(key=lambda d: (-d.score, d.y, d.x))
     near.sort(key=lambda d: (-d.score, d.y, d.x))
     width, height = (camera.width, camera.height) if getattr(camera, "width", 0) else \

@@ -1,8 +1,9 @@
 """When a defect appeared: first dates from the statistics, confirmed against earlier photos.
 
-The state keeps, per subpixel, the earliest frame by capture date that showed it beyond
-6 sigmas (``seen``). :func:`first_seen` turns that into a date when the defect
-appeared during the series and stood out photo after photo since;
+The state keeps, per subpixel, the earliest and the latest frame by capture date that
+showed it beyond 6 sigmas (``seen``, ``last``). :func:`first_seen` turns the first into
+a date when the defect appeared during the series and stood out photo after photo since;
+:func:`last_seen` gives the date of the latest photo that showed it;
 :func:`confirm_first_seen` then looks again at a few photos taken before that date
 (through a callable that reads them, so detection never opens files itself) and drops
 the date if the defect showed in them after all.
@@ -21,7 +22,8 @@ from hotpixels.frames import strategy_for
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import NEVER_SEEN, Accumulator, frame_threshold
 
-__all__ = ["CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE", "confirm_first_seen", "first_seen"]
+__all__ = ["CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE", "confirm_first_seen", "first_seen",
+           "last_seen"]
 
 #: A defect first seen after this share of the frames (and 3), and standing out in this
 #: share of the frames since (at least 5 and a fifth of all), appeared during the series.
@@ -56,6 +58,31 @@ def first_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
     if abs(int(acc.nexc[y, x, c])) < LATE_CONSISTENCY * after * acc.n / n:
         return None  # not shown photo after photo since: weak, and may well predate it
     return dates[rank]
+
+
+def last_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
+    """The capture date of the latest photo that showed a defect beyond 6 sigmas, or None.
+
+    From ``last`` (``rank + 1`` of that photo); None without dates, or when no dated
+    photo showed it that strongly (a weak or stuck defect may not).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import numpy as np
+    >>> acc = Accumulator()
+    >>> dates = [dt.datetime(2024, 1, d) for d in (1, 2, 3)]
+    >>> for r in range(3):
+    ...     f = np.full((8, 8, 3), 50, np.uint8)
+    ...     f[4, 4, 0] = 250 if r < 2 else 50  # gone in the last photo
+    ...     _ = acc.update(f, rank=r)
+    >>> last_seen(acc, dates, 4, 4, 0).day, last_seen(acc, dates, 1, 1, 0)
+    (2, None)
+    """
+    code = int(acc.last[y, x, c]) if acc.last is not None else 0
+    if not dates or code == 0 or code > len(dates):
+        return None
+    return dates[code - 1]
 
 
 def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.ndarray | None], *,

@@ -19,8 +19,10 @@ from typing import Protocol
 from hotpixels.engine.base import GroupStats, ScanResult
 from hotpixels.engine.local import LocalEngine
 from hotpixels.engine.plan import GroupPlan, Plan, confirm_headers, make_plan
+from hotpixels.engine.turned import bring_back_turned
 
-__all__ = ["Engine", "GroupPlan", "GroupStats", "LocalEngine", "Plan", "ScanResult", "confirm_headers",
+__all__ = ["Engine", "GroupPlan", "GroupStats", "LocalEngine", "Plan", "ScanResult", "bring_back_turned",
+           "confirm_headers",
            "default_workers", "make_plan", "run"]  # fmt: skip
 
 

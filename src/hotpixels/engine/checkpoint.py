@@ -34,11 +34,11 @@ import numpy as np
 
 from hotpixels._version import __version__
 from hotpixels.errors import HotPixelsError, ParameterError
-from hotpixels.stats import Accumulator
+from hotpixels.stats import STATE_FIELDS, Accumulator
 
 __all__ = ["Saved", "fingerprint", "load", "save"]
 
-_FIELDS = ("s1", "s2", "srr", "nexc", "seen")
+_FIELDS = STATE_FIELDS
 
 
 @dataclass

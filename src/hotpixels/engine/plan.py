@@ -15,23 +15,29 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hotpixels.errors import HotPixelsError, NoInputError, ParameterError
-from hotpixels.frames import FrameStrategy
+from hotpixels.frames import FrameKind, FrameStrategy
 from hotpixels.io.decode import FileInfo, decode, probe
 from hotpixels.io.discover import discover
 from hotpixels.io.metadata import CameraKey
 from hotpixels.progress import started
 from hotpixels.stats import MAX_FRAMES
 
-__all__ = ["GroupPlan", "Plan", "confirm_headers", "make_plan"]
+__all__ = ["GroupPlan", "Plan", "confirm_headers", "make_plan", "ranked_files"]
 
 
 @dataclass(frozen=True)
 class GroupPlan:
-    """The files of one camera group, in accumulation order (sorted paths)."""
+    """The files of one camera group, in accumulation order (sorted paths).
+
+    ``turned`` holds the group's photos stored turned a quarter, until
+    :func:`hotpixels.engine.turned.bring_back_turned` finds which way (they are ranked
+    by date with the others).
+    """
 
     key: CameraKey
     bits: int
     files: tuple[FileInfo, ...]
+    turned: tuple[FileInfo, ...] = ()
 
     @property
     def strategy(self) -> FrameStrategy:
@@ -51,8 +57,9 @@ class GroupPlan:
 
     @property
     def ranked(self) -> list[FileInfo]:
-        """The dated files by capture date (their ``rank``)."""
-        return sorted((i for i in self.files if i.rank is not None), key=lambda i: i.rank)
+        """The dated files (turned ones too) by capture date (their ``rank``)."""
+        return sorted((i for i in (*self.files, *self.turned) if i.rank is not None),
+                      key=lambda i: i.rank)  # fmt: skip
 
     @property
     def dates(self) -> list:
@@ -77,6 +84,10 @@ class Plan:
         return sum(len(g.files) for g in self.groups)
 
 
+#: What :func:`_copy_of` says of a photo stored turned a quarter.
+_TURNED = "turned"
+
+
 def _failed(failures: list, progress, path: Path, message: str) -> None:
     """Record that ``path`` cannot be used, and tell ``progress``."""
     failures.append((path, message))
@@ -84,42 +95,48 @@ def _failed(failures: list, progress, path: Path, message: str) -> None:
         progress(path, message)
 
 
-def _ranked(infos: list[FileInfo]) -> list[FileInfo]:
+def ranked_files(infos: list[FileInfo]) -> list[FileInfo]:
+    """``infos`` (in their order) with their ``rank`` among them by capture date."""
     dated = sorted((i for i in infos if i.taken), key=lambda i: (i.taken, str(i.path)))
     ranks = {i.path: r for r, i in enumerate(dated)}
     return [replace(i, rank=ranks.get(i.path)) for i in infos]
 
 
 def _copy_of(key: CameraKey, other: CameraKey) -> str:
-    """Why photos of ``key`` are no frames of ``other``'s sensor ('' when they may be): the
-    same camera's photos turned a quarter, or scaled down (a resized export)."""
+    """Why photos of ``key`` are no frames of ``other``'s sensor as stored ('' when they
+    are another group): the same camera's photos turned a quarter (``_TURNED``), or
+    scaled down (a resized export)."""
     same = (key.make, key.model, key.serial, key.frame) == (other.make, other.model, other.serial,
                                                             other.frame)  # fmt: skip
     if not same or not (key.make or key.model) or key == other:
         return ""
-    if (key.width, key.height) == (other.height, other.width):
-        return (f"stored turned a quarter from the {other.width}x{other.height} photos of its "
-                "camera; turn it back (e.g. jpegtran -rotate) to include it")  # fmt: skip
+    if (key.width, key.height) == (other.height, other.width) and key.frame is FrameKind.IMAGE:
+        return _TURNED
     if key.width < other.width and key.width * other.height == key.height * other.width:
         return (f"a resized copy ({key.width}x{key.height}) of its camera's {other.width}x"
                 f"{other.height} photos: its pixels cannot be mapped back to the sensor")  # fmt: skip
     return ""
 
 
-def _leave_out_copies(grouped: dict, failures: list, progress) -> dict:
-    """Leave out the groups whose photos are turned or resized copies of a larger group of
-    the same camera (said per file), so that no such group gets a map of its own."""
+def _leave_out_copies(grouped: dict, failures: list, progress) -> tuple[dict, dict]:
+    """Take out the groups whose photos are turned or resized copies of a larger group of
+    the same camera, so that no such group gets a map of its own: turned photos go with
+    that group (``turned``, by its key), resized ones are left out (said per file)."""
     keys = sorted(grouped, key=lambda k: (-len(grouped[k]), k[0]))
-    out = {}
+    out: dict = {}
+    turned: dict = {}
     for k in keys:
         parent = next((p for p in out if _copy_of(k[0], p[0]) and len(grouped[p]) >= len(grouped[k])), None)
         if parent is None:
             out[k] = grouped[k]
             continue
         why = _copy_of(k[0], parent[0])
+        if why == _TURNED:
+            turned.setdefault(parent, []).extend(grouped[k])
+            continue
         for info in grouped[k]:
             _failed(failures, progress, info.path, f"{info.path}: {why}")
-    return {k: grouped[k] for k in grouped if k in out}
+    return {k: grouped[k] for k in grouped if k in out}, turned
 
 
 def make_plan(
@@ -176,14 +193,16 @@ def make_plan(
             _failed(failures, progress, path, str(err))
             continue
         grouped.setdefault((info.key, info.bits), []).append(info)
-    grouped = _leave_out_copies(grouped, failures, progress)
+    grouped, turned = _leave_out_copies(grouped, failures, progress)
     groups = []
     for (key, bits), infos in grouped.items():
-        if len(infos) > MAX_FRAMES:
-            msg = (f"{key.label()}: {len(infos)} photos, more than {MAX_FRAMES} in one group; "
-                   "run on parts of the archive")  # fmt: skip
+        extra = turned.get((key, bits), [])
+        if len(infos) + len(extra) > MAX_FRAMES:
+            msg = (f"{key.label()}: {len(infos) + len(extra)} photos, more than {MAX_FRAMES} in "
+                   "one group; run on parts of the archive")  # fmt: skip
             raise ParameterError(msg)
-        groups.append(GroupPlan(key, bits, tuple(_ranked(infos))))
+        ranked = ranked_files(infos + extra)
+        groups.append(GroupPlan(key, bits, tuple(ranked[: len(infos)]), tuple(ranked[len(infos) :])))
     return Plan(groups, failures, seen.fix_outputs, repeats, seen.others, seen.duplicates)
 
 
@@ -210,6 +229,9 @@ def confirm_headers(plan: Plan, *, decoder: str | None = None,
             except HotPixelsError as err:
                 _failed(failures, progress, files[0].path, str(err))
                 files.pop(0)
+        if len(files) < len(group.files):  # ranks without the files that are gone
+            ranked = ranked_files([*files, *group.turned])
+            group = replace(group, files=tuple(ranked[: len(files)]), turned=tuple(ranked[len(files) :]))
         if files:
-            groups.append(replace(group, files=tuple(files)))
+            groups.append(group)
     return replace(plan, groups=groups, failures=failures)

@@ -1,6 +1,6 @@
 """The local engine's shared state: one memory-mapped file per camera group.
 
-Each group's state (:class:`hotpixels.stats.Accumulator`, 16 bytes per subpixel) is
+Each group's state (:class:`hotpixels.stats.Accumulator`, 18 bytes per subpixel) is
 one zero-filled file that every worker maps: whatever the number of workers there is
 one state, and nothing is shipped back. It lives in ``/dev/shm`` when that has room,
 else in the temporary folder on disk (or a folder the caller names), checked before the

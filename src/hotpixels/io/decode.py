@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ class FileInfo:
     taken: _dt.datetime | None
     levels: tuple[int, int] | None = None  # RAW: black and white level
     rank: int | None = None  # place in its group by capture date (None: no date)
+    turn: int = 0  # quarter turns clockwise from the sensor's frame to the stored pixels
 
     @property
     def strategy(self) -> FrameStrategy:
@@ -53,8 +54,10 @@ class FileInfo:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        """Shape of the decoded frame, ``(M, N, C)``; a RAW mosaic's colour planes."""
-        return self.strategy.analysed_shape(self.key.width, self.key.height, self.key.channels)
+        """Shape of the decoded frame, ``(M, N, C)``, in the sensor's frame; a RAW mosaic's
+        colour planes."""
+        w, h = (self.key.height, self.key.width) if self.turn else (self.key.width, self.key.height)
+        return self.strategy.analysed_shape(w, h, self.key.channels)
 
 
 def probe(path: str | Path, known: dict | None = None) -> FileInfo:
@@ -86,7 +89,7 @@ def probe(path: str | Path, known: dict | None = None) -> FileInfo:
             known[camera] = raw_levels(path)
         cfa, black, white = known[camera]
         key = CameraKey(*camera, 4, FrameKind.RAW, cfa)
-        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"], (black, white))
+        return FileInfo(path, key, 16, "RAW", "RAW", head["taken"] or _file_time(path), (black, white))
     with open_image(path, load=False) as image:
         mode, fmt = image.mode, image.format or ""
         w, h = image.size
@@ -94,7 +97,16 @@ def probe(path: str | Path, known: dict | None = None) -> FileInfo:
         taken = capture_time(image)
     channels, bits = (1, 16) if mode in _SIXTEEN else (1, 8) if mode in _GREY else (3, 8)
     key = CameraKey(make, model, serial, w, h, channels)
-    return FileInfo(path, key, bits, mode, fmt, taken)
+    return FileInfo(path, key, bits, mode, fmt, taken or _file_time(path))
+
+
+def _file_time(path: Path) -> _dt.datetime | None:
+    """The file's modification time (local, to the second): the capture time of a photo
+    whose metadata has none."""
+    try:
+        return _dt.datetime.fromtimestamp(int(path.stat().st_mtime))
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def _simplejpeg():
@@ -131,13 +143,20 @@ def decode(info: FileInfo, out: np.ndarray | None = None, *, prefer: str | None 
     Returns
     -------
     ndarray
-        ``out`` when given, else a new array.
+        ``out`` when given, else a new array; a file stored turned (``info.turn``) is
+        turned back to the sensor's frame.
 
     Raises
     ------
     ImageReadError
         When the file is corrupt or truncated or its pixels do not match its header.
     """
+    if info.turn:
+        frame = np.rot90(decode(replace(info, turn=0), prefer=prefer), k=info.turn)
+        if out is None:
+            return np.ascontiguousarray(frame)
+        out[...] = frame
+        return out
     path = info.path
     if info.key.frame is FrameKind.RAW:
         planes, cfa, (h, w) = read_planes(path, out)

@@ -8,7 +8,7 @@ first call that needs it and never by ``import hotpixels``, and numpy
 ``HOTPIXELS_NO_NUMBA=1`` in the environment turns it off).
 
 * :func:`update_rows` adds (or subtracts) a stack of frames to rows ``y0:y1`` of the
-  state ``(s1, s2, srr, nexc, seen)``; callers update a shared state band by band
+  state ``(s1, s2, srr, nexc, seen, last)``; callers update a shared state band by band
   under a lock. Subtracting a frame that was added leaves the sums exactly as before
   (integers; unsigned sums wrap modulo 2**k and come back).
 * :func:`block_sums` sums each 32x32 block of a frame over all channels (thumbnails).
@@ -88,8 +88,8 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, use_numba=Non
 
     Parameters
     ----------
-    state : tuple of 5 ndarrays
-        ``(s1, s2, srr, nexc, seen)``, each shaped like one frame.
+    state : tuple of 6 ndarrays
+        ``(s1, s2, srr, nexc, seen, last)``, each shaped like one frame.
     frames : (K, M, N, C) ndarray of uint8 or uint16
         Frames to add (C-contiguous, ``M, N >= 2``).
     y0, y1 : int
@@ -102,20 +102,22 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, use_numba=Non
     encs : (K,) array of uint16, optional
         Each frame's code for ``seen`` (``65535 - rank`` by capture date; 0: no date);
         where a frame shows a residual beyond twice its threshold (6 robust sigmas, so
-        that noise rarely does), ``seen`` keeps the largest code (earliest frame).
+        that noise rarely does), ``seen`` keeps the largest code (earliest frame) and
+        ``last`` the largest ``rank + 1`` (``65536 - code``: the latest frame).
     use_numba : bool, optional
         Force one implementation (tests); default :data:`USE_NUMBA`.
     """
     encs = np.zeros(len(frames), np.uint16) if encs is None else np.asarray(encs, np.uint16)
+    lencs = np.where(encs > 0, 65536 - encs.astype(np.int64), 0).astype(np.uint16)
     fast = _fast(use_numba)
     if fast is None:
-        numpy_impl.update_rows(state, frames, y0, y1, ithr, sign, encs)
+        numpy_impl.update_rows(state, frames, y0, y1, ithr, sign, encs, lencs)
         return
     narrow, square = _NARROW[frames.dtype.itemsize]
     width = frames.shape[2] * frames.shape[3]
     fast.update_rows(state, frames, y0, y1, np.asarray(ithr, np.int64), sign,
                      np.empty(width, narrow), np.empty(width, narrow), np.empty(0, square),
-                     encs)  # fmt: skip
+                     encs, lencs)  # fmt: skip
 
 
 def residual_histogram(frame: np.ndarray, step: int = 8, *, use_numba=None) -> np.ndarray:

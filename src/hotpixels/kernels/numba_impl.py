@@ -30,7 +30,7 @@ def _residual_row(up, cur, dn, vs, rb, c):
         rb[j] = narrow(9) * narrow(cur[j]) - (vs[j] + vs[j - c] + vs[j - c])
 
 @numba.njit(cache=True, nogil=True)
-def _add_row(a1, a2, arr, an, af, cur, rb, th, sq, enc):
+def _add_row(a1, a2, arr, an, af, al, cur, rb, th, sq, enc, lenc):
     # One loop (12 % faster than three); every comparison in the residual's own
     # type, so that it vectorises.
     narrow = rb.dtype.type
@@ -47,8 +47,11 @@ def _add_row(a1, a2, arr, an, af, cur, rb, th, sq, enc):
         rw = square(r)
         arr[i] += trr((rw * rw) >> 3)
         an[i] += tn(r > up) - tn(r < down)
-        e = enc if (r > hi) | (r < lo) else none
+        big = (r > hi) | (r < lo)
+        e = enc if big else none
         af[i] = e if e > af[i] else af[i]
+        e = lenc if big else none
+        al[i] = e if e > al[i] else al[i]
 
 @numba.njit(cache=True, nogil=True)
 def _sub_row(a1, a2, arr, an, cur, rb, th):
@@ -62,24 +65,27 @@ def _sub_row(a1, a2, arr, an, cur, rb, th):
         an[i] -= tn(r > th) - tn(r < -th)
 
 @numba.njit(cache=True, nogil=True)
-def _seen_row(af, rb, th, enc):
+def _seen_row(af, al, rb, th, enc, lenc):
     none = af.dtype.type(0)
     narrow = rb.dtype.type
     hi, lo = narrow(th + th), narrow(-(th + th))
     for i in range(rb.size):
-        e = enc if (rb[i] > hi) | (rb[i] < lo) else none
+        big = (rb[i] > hi) | (rb[i] < lo)
+        e = enc if big else none
         af[i] = e if e > af[i] else af[i]
+        e = lenc if big else none
+        al[i] = e if e > al[i] else al[i]
 
 @numba.njit(cache=True, nogil=True)
-def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs):
-    s1, s2, srr, nexc, seen = state
+def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs):
+    s1, s2, srr, nexc, seen, last = state
     nf, m, n, c = frames.shape
     width = n * c
     narrow = vs.dtype.type
     for y in range(y0, y1):
         a1, a2 = s1[y].reshape(width), s2[y].reshape(width)
         arr, an = srr[y].reshape(width), nexc[y].reshape(width)
-        af = seen[y].reshape(width)
+        af, al = seen[y].reshape(width), last[y].reshape(width)
         for f in range(nf):
             frame = frames[f]
             up = frame[y - 1 if y > 0 else 1].reshape(width)
@@ -87,11 +93,11 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs):
             cur = frame[y].reshape(width)
             _residual_row(up, cur, dn, vs, rb, c)
             if sign > 0:
-                _add_row(a1, a2, arr, an, af, cur, rb, narrow(ithr[f]), sq, encs[f])
+                _add_row(a1, a2, arr, an, af, al, cur, rb, narrow(ithr[f]), sq, encs[f], lencs[f])
             elif sign < 0:
                 _sub_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
             else:
-                _seen_row(af, rb, narrow(ithr[f]), encs[f])
+                _seen_row(af, al, rb, narrow(ithr[f]), encs[f], lencs[f])
 
 
 

@@ -45,10 +45,10 @@ def sample_residual(frame: np.ndarray, step: int = 8) -> np.ndarray:
     return 9 * frame[::step, ::step].astype(_wide(frame)) - box
 
 
-def update_rows(state, frames, y0, y1, ithr, sign, encs):
-    s1, s2, srr, nexc, seen = state
+def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs):
+    s1, s2, srr, nexc, seen, last = state
     band = slice(y0, y1)
-    for frame, th, enc in zip(frames, ithr, encs, strict=True):
+    for frame, th, enc, lenc in zip(frames, ithr, encs, lencs, strict=True):
         v = frame[band].astype(np.int64)
         r = band_residual(frame, y0, y1).astype(np.int64)
         out = (r > th).astype(np.int64) - (r < -th)
@@ -58,6 +58,7 @@ def update_rows(state, frames, y0, y1, ithr, sign, encs):
         if sign >= 0:
             big = (r > 2 * th) | (r < -2 * th)
             np.maximum(seen[band], np.where(big, enc, 0).astype(seen.dtype), out=seen[band])
+            np.maximum(last[band], np.where(big, lenc, 0).astype(last.dtype), out=last[band])
 
 
 def block_sums(frame: np.ndarray, step: int) -> np.ndarray:

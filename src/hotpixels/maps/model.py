@@ -71,6 +71,7 @@ class Defect:
     mean: float | None = None
     excess: float | None = None
     first_seen: _dt.datetime | None = None
+    last_seen: _dt.datetime | None = None
 
     def pixels(self) -> list[tuple[int, int]]:
         """Every ``(x, y)`` to repair: the centre and its members."""
@@ -217,10 +218,11 @@ def defect_dict(d: Defect) -> dict:
     """A defect as its JSON dictionary."""
     out = asdict(d)
     out["members"] = [list(p) for p in d.members]
-    if d.first_seen is None:
-        del out["first_seen"]
-    else:
-        out["first_seen"] = d.first_seen.isoformat()
+    for name in ("first_seen", "last_seen"):
+        if out[name] is None:
+            del out[name]
+        else:
+            out[name] = out[name].isoformat()
     return out
 
 
@@ -243,6 +245,7 @@ def defect_from_dict(doc: dict) -> Defect:
         mean=doc.get("mean"),
         excess=doc.get("excess"),
         first_seen=_parse_time(doc.get("first_seen")),
+        last_seen=_parse_time(doc.get("last_seen")),
     )
 
 

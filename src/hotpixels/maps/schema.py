@@ -96,6 +96,7 @@ def _check_defect(c: _Checker, d, where: str) -> None:
         c.whole(m[0], f"{where}.members[{i}][0]")
         c.whole(m[1], f"{where}.members[{i}][1]")
     c.time(d.get("first_seen"), f"{where}.first_seen")
+    c.time(d.get("last_seen"), f"{where}.last_seen")
 
 
 def check_map(doc, source: str, *, name: str = "hotpixels-defect-map", newest: int = 1) -> None:

@@ -42,6 +42,11 @@ def group_header(gm) -> str:
     return f"{group.key.label()}: {len(group.files)} photo(s){extra}"
 
 
+def _later(date, dates: list) -> int:
+    """How many of ``dates`` come after ``date`` (0 without one)."""
+    return sum(t > date for t in dates) if date else 0
+
+
 def group_report(gm, target: Path, *, top: int = 0, variance: int = 0) -> str:
     """What ``find`` found for one group whose map was written to ``target``.
 
@@ -64,6 +69,10 @@ def group_report(gm, target: Path, *, top: int = 0, variance: int = 0) -> str:
         lines.append(f"{len(dmap.defects)} defect(s): {counts}. Map written to {target}")
         lines += [f"  {d.x},{d.y} appeared during the series: first seen {d.first_seen:%Y-%m-%d %H:%M}"
                   for d in dmap.defects if d.first_seen]  # fmt: skip
+        dates = [t for t in group.dates if t is not None]
+        lines += [f"  {d.x},{d.y} not seen since {d.last_seen:%Y-%m-%d %H:%M}: {after} later photo(s) "
+                  "do not show it" for d in dmap.defects
+                  if (after := _later(d.last_seen, dates)) >= max(5, 0.2 * len(dates))]  # fmt: skip
     else:
         lines.append(f"No defects: every pixel behaves like its neighbours. Map written to {target}")
     if top and dmap.near_misses:
@@ -153,5 +162,7 @@ def format_cameras(plan) -> str:
         dates = [d for d in g.dates if d is not None]
         first, last = ((f"{min(dates):%Y-%m-%d %H:%M}", f"{max(dates):%Y-%m-%d %H:%M}") if dates
                        else ("-", "-"))  # fmt: skip
-        lines.append(f"{len(g.files):>7}  {first:<16}  {last:<16}  {g.key.frame.value:<5}  {g.key.label()}")
+        turned = f" ({len(g.turned)} stored turned)" if g.turned else ""
+        lines.append(f"{len(g.files) + len(g.turned):>7}  {first:<16}  {last:<16}  {g.key.frame.value:<5}  "
+                     f"{g.key.label()}{turned}")  # fmt: skip
     return "\n".join(lines)
