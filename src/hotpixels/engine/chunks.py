@@ -9,6 +9,7 @@ not depend on how the files were split or where they ran.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -165,13 +166,16 @@ def _chunk(index: int, g: int, group: GroupPlan, files: list[FileInfo], **kw) ->
     return Chunk(index, g, group.shape, group.bits, files, **kw)
 
 
-def chunks_of(plan: Plan, *, workers: int = 1) -> list[Chunk]:
-    """Cut each group's files (in order) into chunks of :func:`chunk_size` files."""
-    size = chunk_size(plan.n_files, workers)
+def chunks_of(plan: Plan, *, workers: int = 1, size: Callable[[GroupPlan], int] | None = None
+              ) -> list[Chunk]:  # fmt: skip
+    """Cut each group's files (in order) into chunks of :func:`chunk_size` files, or of
+    ``size(group)`` files (a cluster's tasks are larger: their states travel)."""
+    default = chunk_size(plan.n_files, workers)
     out: list[Chunk] = []
     for g, group in enumerate(plan.groups):
-        for start in range(0, len(group.files), size):
-            out.append(_chunk(len(out), g, group, list(group.files[start : start + size]),
+        size_g = max(1, size(group)) if size else default
+        for start in range(0, len(group.files), size_g):
+            out.append(_chunk(len(out), g, group, list(group.files[start : start + size_g]),
                               repeats=plan.repeats, lookback=[] if start == 0 else None))  # fmt: skip
     return out
 
