@@ -7,7 +7,7 @@ Examples
 --------
 >>> import hotpixels
 >>> sorted(hotpixels.__all__)[:3]
-['Accumulator', 'Camera', 'Defect']
+['Accumulator', 'Camera', 'DaskEngine']
 >>> hotpixels.DefectMap(width=4, height=3).frame
 <FrameKind.IMAGE: 'image'>
 """
@@ -28,6 +28,7 @@ _PUBLIC = {
     "FrameKind": "hotpixels.frames",
     "HotPixelsError": "hotpixels.errors",
     "LocalEngine": "hotpixels.engine",
+    "DaskEngine": "hotpixels.engine.cluster",
     "ScanResult": "hotpixels.engine",
     "correct_image": "hotpixels.repair.pixels",
     "correct_pixels": "hotpixels.repair.pixels",

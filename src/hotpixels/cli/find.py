@@ -25,6 +25,19 @@ from hotpixels.cli.options import (
 __all__ = ["find_cmd"]
 
 
+def _engine(engine: str | None, scheduler: str | None, ship_bytes: bool, workers: int,
+            decoder: str | None, quiet: bool):  # fmt: skip
+    """The Dask engine the options ask for, or None for the local one."""
+    if engine != "dask" and scheduler is None:
+        if ship_bytes:
+            fail("--ship-bytes is for a Dask cluster: add --engine dask or --scheduler ADDRESS")
+        return None
+    from hotpixels.engine.cluster import DaskEngine
+
+    return DaskEngine(scheduler, workers=workers, decoder=decoder, ship_bytes=ship_bytes,
+                      on_start=None if quiet else echo_err)  # fmt: skip
+
+
 @click.command("find")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("defect-map.json"),
@@ -59,11 +72,21 @@ __all__ = ["find_cmd"]
                    "started again with the same arguments. Removed once the maps are written.")
 @click.option("--checkpoint-every", type=click.FloatRange(0), default=300.0, show_default=True,
               help="Seconds between checkpoints within one camera's photos.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="Where the statistics are gathered: local processes [default], or dask: a "
+                   "Dask cluster of -j worker processes started for the run (pip install "
+                   "\"hotpixels[dask]\"). The map is the same.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on the Dask cluster of this scheduler (tcp://host:8786); implies "
+                   "--engine dask. Workers open the files by path (shared storage).")
+@click.option("--ship-bytes", is_flag=True,
+              help="With Dask: send each file's bytes from here, for workers that cannot see "
+                   "the files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the map(s) as JSON on stdout.")
 @verbose_option
 @quiet_option
 def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, tmp_dir, checkpoint,
-             checkpoint_every, as_json, quiet):  # fmt: skip
+             checkpoint_every, engine, scheduler, ship_bytes, as_json, quiet):  # fmt: skip
     """Find the defective pixels of a camera from many of its photos.
 
     PATHS are photos and folders (searched recursively for .jpg, .png, .tif and
@@ -82,6 +105,8 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
       hotpixels find /archive/2019 -j 4          # four worker processes
       hotpixels find raws/ -o d750-raw.json      # RAW files: a map in the RAW frame
       hotpixels find /archive --checkpoint run.ckpt   # stop any time; the same again resumes
+      hotpixels find /archive --engine dask -j 8      # a local Dask cluster of 8 workers
+      hotpixels find /nfs/archive --scheduler tcp://head:8786   # an existing cluster
     """
 
     def body() -> int:
@@ -97,9 +122,12 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
         bar = Progress(quiet=quiet)
         prefer = None if decoder == "auto" else decoder
         n = workers or default_workers()
+        chosen = _engine(engine, scheduler, ship_bytes, n, prefer, quiet) or LocalEngine(
+            n, prefer, tmp_dir, checkpoint, checkpoint_every)  # fmt: skip
+        if checkpoint is not None and not isinstance(chosen, LocalEngine):
+            fail("--checkpoint works with the local engine; a Dask cluster reruns lost work itself")
         result = find(paths, top=top, repeats=not keep_repeats, workers=n, decoder=prefer,
-                      engine=LocalEngine(n, prefer, tmp_dir, checkpoint, checkpoint_every),
-                      progress=bar)  # fmt: skip
+                      engine=chosen, progress=bar)  # fmt: skip
         elapsed = bar.close()
         written = {id(gm): path for gm, path in result.save(output, overwrite=overwrite)}
         if checkpoint is not None:

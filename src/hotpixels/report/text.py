@@ -71,8 +71,8 @@ def group_report(gm, target: Path, *, top: int = 0, variance: int = 0) -> str:
                   for d in dmap.defects if d.first_seen]  # fmt: skip
         dates = [t for t in group.dates if t is not None]
         lines += [f"  {d.x},{d.y} not seen since {d.last_seen:%Y-%m-%d %H:%M}: {after} later photo(s) "
-                  "do not show it" for d in dmap.defects
-                  if (after := _later(d.last_seen, dates)) >= max(5, 0.2 * len(dates))]  # fmt: skip
+                  "do not show it" for d in dmap.defects if d.kind != "stuck"  # shows by the scene
+                  and (after := _later(d.last_seen, dates)) >= max(5, 0.2 * len(dates))]  # fmt: skip
     else:
         lines.append(f"No defects: every pixel behaves like its neighbours. Map written to {target}")
     if top and dmap.near_misses:
