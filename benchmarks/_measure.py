@@ -7,38 +7,44 @@ import threading
 import time
 
 
-def tree_memory(pid: int) -> tuple[float, float]:
-    """PSS and RSS (bytes) summed over a process and its children."""
+def tree_memory(pid: int, *, split: bool = False):
+    """PSS and RSS (bytes) summed over a process and its children; with ``split``, also
+    the PSS of the process itself and the largest PSS of one child."""
     import psutil
 
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0.0, 0.0
-    pss = rss = 0.0
+        return (0.0, 0.0, 0.0, 0.0) if split else (0.0, 0.0)
+    pss = rss = own = child = 0.0
     for p in procs:
         try:
             info = p.memory_full_info()
-            pss += info.pss
-            rss += info.rss
         except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return pss, rss
+            continue
+        pss += info.pss
+        rss += info.rss
+        if p.pid == pid:
+            own = info.pss
+        else:
+            child = max(child, info.pss)
+    return (pss, rss, own, child) if split else (pss, rss)
 
 
 def run_measured(cmd: list[str], n: int, label: str = "") -> dict:
     """Run ``cmd``; return seconds, items/s over ``n`` and the tree's peak PSS/RSS (MB),
-    sampled every 50 ms."""
-    peak = [0.0, 0.0]
+    sampled every 50 ms; ``own`` and ``child``: the peak PSS of the process itself and of
+    its largest child."""
+    peak = [0.0, 0.0, 0.0, 0.0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            pss, rss = tree_memory(proc.pid)
-            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            for i, v in enumerate(tree_memory(proc.pid, split=True)):
+                peak[i] = max(peak[i], v)
             time.sleep(0.05)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -49,4 +55,5 @@ def run_measured(cmd: list[str], n: int, label: str = "") -> dict:
     t.join()
     if proc.returncode:
         raise SystemExit(f"stage {label or cmd} failed with exit code {proc.returncode}")
-    return {"seconds": seconds, "rate": n / seconds, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20}
+    return {"seconds": seconds, "rate": n / seconds, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20,
+            "own": peak[2] / 2**20, "child": peak[3] / 2**20}

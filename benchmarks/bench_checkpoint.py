@@ -46,7 +46,7 @@ def main() -> None:
         first = first or r
         print(f"{label:<34} {r['seconds']:>6.2f} {r['seconds'] - first['seconds']:>11.2f} "
               f"{r['pss']:>12.0f}", flush=True)  # fmt: skip
-    state = 3648 * 2736 * 3 * 16 if args.size == "3648x2736" else None
+    state = 3648 * 2736 * 3 * 18 if args.size == "3648x2736" else None
     if state:
         print(f"one checkpoint holds the state: about {state / 2**20:.0f} MB per 10 MP camera")
 

@@ -120,3 +120,23 @@ def test_find_on_a_local_dask_cluster_from_the_command_line(burst_set, tmp_path,
     assert res.exit_code == 2 and "--checkpoint works with the local engine" in res.output
     res = CliRunner().invoke(cli, ["find", str(burst_set), "--ship-bytes", "-o", str(tmp_path / "y.json")])
     assert res.exit_code == 2 and "--ship-bytes is for a Dask cluster" in res.output
+
+
+def test_without_the_extra_the_message_names_it(monkeypatch, tmp_path):
+    import sys
+
+    from hotpixels.cli import cli
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    res = CliRunner().invoke(cli, ["find", str(tmp_path), "--engine", "dask"])
+    assert res.exit_code == 2 and 'pip install "hotpixels[dask]"' in res.output
+    assert "Traceback" not in res.output
+
+
+def test_an_unreachable_scheduler_is_one_line(burst_set):
+    pytest.importorskip("distributed")
+    from hotpixels.engine.cluster import DaskEngine
+    from hotpixels.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        run(make_plan([burst_set]), DaskEngine("tcp://127.0.0.1:9", timeout=2))

@@ -134,6 +134,8 @@ class DaskEngine:
         Use this client (and its cluster) instead.
     on_start : callable, optional
         Called with a line for the user once the cluster is up (its dashboard).
+    timeout : float
+        Seconds to wait for the scheduler.
 
     Examples
     --------
@@ -144,13 +146,14 @@ class DaskEngine:
 
     def __init__(self, scheduler: str | None = None, *, workers: int = 2, decoder: str | None = None,
                  ship_bytes: bool = False, task_size: int | None = None, client=None,
-                 on_start: Callable[[str], None] | None = None) -> None:  # fmt: skip
+                 on_start: Callable[[str], None] | None = None, timeout: float = 30.0) -> None:  # fmt: skip
         require("distributed", "dask", "the Dask engine")
         if workers < 1:
             msg = f"workers must be at least 1, got {workers}"
             raise ParameterError(msg)
         self.scheduler, self.workers, self.decoder = scheduler, workers, decoder
         self.ship_bytes, self.task_size, self.client, self.on_start = ship_bytes, task_size, client, on_start
+        self.timeout = timeout
 
     @contextlib.contextmanager
     def _connect(self):
@@ -162,7 +165,7 @@ class DaskEngine:
         with contextlib.ExitStack() as stack:
             if self.scheduler:
                 try:
-                    client = stack.enter_context(distributed.Client(self.scheduler, timeout="30s"))
+                    client = stack.enter_context(distributed.Client(self.scheduler, timeout=self.timeout))
                 except (OSError, TimeoutError) as err:
                     msg = f"cannot reach the Dask scheduler at {self.scheduler} ({err}); is it running?"
                     raise ParameterError(msg) from err
