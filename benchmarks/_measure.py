@@ -38,7 +38,7 @@ def run_measured(cmd: list[str], n: int, label: str = "") -> dict:
     its largest child."""
     peak = [0.0, 0.0, 0.0, 0.0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # the figures, not the reports
     done = threading.Event()
 
     def sample() -> None:

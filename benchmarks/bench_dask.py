@@ -78,6 +78,17 @@ def main() -> None:
               f"{r['pss']:>12.0f} {r['own']:>7.0f} {r['child']:>7.0f}", flush=True)  # fmt: skip
     import json
 
+    import distributed
+
+    t = time.perf_counter()
+    with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                  dashboard_address=":0") as c, distributed.Client(c) as client:  # fmt: skip
+        t_up = time.perf_counter() - t
+        t = time.perf_counter()
+        client.submit(_state_costs, (192, 256, 3), 2).result()  # imports hotpixels on a worker
+        t_import = time.perf_counter() - t
+    print(f"LocalCluster of {args.workers}: {t_up:.2f} s to start, {t_import:.2f} s for a first task "
+          "(imports on the worker)")  # fmt: skip
     docs = [{k: v for k, v in json.loads(m).items() if k != "tool"} for m in maps]
     print("maps identical:", all(d == docs[0] for d in docs))
 

@@ -51,17 +51,18 @@ IN_FLIGHT = 2
 
 def task_files(n_files: int, workers: int) -> int:
     """Files per task for a group of ``n_files`` on ``workers`` workers: about three
-    tasks per worker, within :data:`MIN_TASK_FILES`..:data:`MAX_TASK_FILES`, a multiple
-    of the decode stack.
+    tasks per worker, within :data:`MIN_TASK_FILES`..:data:`MAX_TASK_FILES`, yet at
+    least one task per worker when there are fewer files; a multiple of the decode stack.
 
     Examples
     --------
-    >>> task_files(120, 2), task_files(100_000, 100), task_files(10, 4)
-    (32, 256, 32)
+    >>> task_files(120, 2), task_files(40, 2), task_files(100_000, 100), task_files(10, 4)
+    (32, 20, 256, 4)
     """
-    per = math.ceil(n_files / max(1, 3 * workers))
-    per = min(MAX_TASK_FILES, max(MIN_TASK_FILES, per))
-    return STACK * math.ceil(per / STACK)
+    workers = max(1, workers)
+    per = min(MAX_TASK_FILES, max(MIN_TASK_FILES, math.ceil(n_files / (3 * workers))))
+    per = min(per, math.ceil(n_files / workers))  # every worker gets some
+    return STACK * math.ceil(max(per, 1) / STACK)
 
 
 # --- worker side -------------------------------------------------------------------
@@ -222,6 +223,7 @@ class _Run:
             chunk = chunks[settled]
             result = self.results[chunk.index]
             self.resolver.settle(chunk, result, Status.REPEAT)
+            result.tail = []  # settled: its thumbnails are in the resolver's window
             for out in result.outcomes:
                 if self.progress:
                     self.progress(out.info.path, out.error if out.status is Status.FAILED else None)
