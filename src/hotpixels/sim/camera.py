@@ -48,7 +48,7 @@ from PIL import Image
 
 from hotpixels.errors import ImageWriteError, ParameterError
 from hotpixels.io.writers import atomic_write_bytes, save_image_atomic
-from hotpixels.sim.defects import SimulatedDefect, apply_defects, plan_defects
+from hotpixels.sim.defects import SimulatedDefect, apply_defects, plan_defects, plan_extra
 from hotpixels.sim.dng import write_dng
 from hotpixels.sim.scene import add_lights, make_scene, random_lights
 from hotpixels.sim.sensor import (
@@ -58,8 +58,8 @@ from hotpixels.sim.sensor import (
     READ_NOISE_E,
     SENSITIVITY,
     WHITE,
-    develop,
 )
+from hotpixels.sim.style import CameraStyle, add_highlights, develop_styled, highlight_spots, style_rng
 
 #: Largest simulated frame (pixels): a few frames of it fit in memory.
 MAX_SIMULATED = 64 * 10**6
@@ -145,6 +145,7 @@ def simulate(
     raw: bool = False,
     make: str = "Simulated",
     model: str | None = None,
+    style: CameraStyle | None = None,
     progress=None,
 ) -> SimulationResult:
     """Simulate a camera with known defects and write its photos.
@@ -177,6 +178,9 @@ def simulate(
         needs the ``raw`` extra for tifffile).
     make, model : str
         EXIF camera identity (model defaults to ``"HP-SIM <seed>"``).
+    style : CameraStyle, optional
+        Another demosaic, sharpening, noise reduction, more noise, recurring highlights,
+        more defects (:mod:`hotpixels.sim.style`); default the default camera.
     progress : callable, optional
         Called with the number of frames written so far.
 
@@ -197,6 +201,13 @@ def simulate(
     model = model or f"HP-SIM {seed}"
     rng = np.random.default_rng(seed)
     truth = plan_defects(rng, w, h, frames) if defects else []
+    style = style or CameraStyle()
+    if truth and style.late is not None:
+        late = next(d for d in truth if d.note == "appears later")
+        late.first_frame = max(1, round(style.late * frames))
+    if truth and (style.pairs or style.stuck_range):
+        truth += plan_extra(style_rng(seed, 2), w, h, truth, pairs=style.pairs, stuck_range=style.stuck_range)
+    spots = highlight_spots(seed, w, h, style.highlights) if style.highlights else []
     out = Path(out)
     _make_folders(out, clean)
 
@@ -232,12 +243,14 @@ def simulate(
         frame_iso = iso or int(frng.choice([100, 200, 400, 800, 1600, 3200]))
         t_factor = float(frng.uniform(0.6, 1.4))
         linear = scene * exposure * vignette[..., None]
+        add_highlights(linear, spots, style_rng(seed, 3, i))
         sensor = np.take_along_axis(linear, cfa[..., None], axis=2)[..., 0] * SENSITIVITY[cfa]
         full_well = FULL_WELL_ISO100 * 100.0 / frame_iso
         electrons = np.clip(sensor, 0, 4.0) * full_well
-        noisy = electrons + frng.standard_normal(sensor.shape, dtype=np.float32) * np.sqrt(
-            electrons + READ_NOISE_E**2
-        )
+        spread = np.sqrt(electrons + READ_NOISE_E**2)
+        if style.noise != 1.0:
+            spread *= np.float32(style.noise)
+        noisy = electrons + frng.standard_normal(sensor.shape, dtype=np.float32) * spread
         sensor = noisy / full_well
         clean_raw = sensor.copy() if clean else None
         apply_defects(sensor, truth, i, t_factor)
@@ -250,7 +263,7 @@ def simulate(
             targets.append((clean_raw, out / "clean" / name, clean_written))
         for mosaic, path, bucket in targets:
             mosaic12 = np.clip(np.round(mosaic * WHITE), 0, WHITE).astype(np.uint16)
-            img = Image.fromarray(develop(mosaic12), mode="RGB")
+            img = Image.fromarray(develop_styled(mosaic12, style), mode="RGB")
             if fmt == "jpeg":
                 save_image_atomic(
                     img, path, format="JPEG", quality=quality, subsampling=subsampling, exif=exif
@@ -286,6 +299,8 @@ def simulate(
         "model": model,
         "burst_frames": list(range(burst)),
         "lights": [{"x": x, "y": y} for x, y in lights],
+        "highlights": [{"x": x, "y": y, "radius": r} for x, y, r in spots],
+        "style": asdict(style),
         "defects": [asdict(d) for d in truth],
     }
     truth_path = out / "truth.json"

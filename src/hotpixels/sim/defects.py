@@ -9,7 +9,7 @@ import numpy as np
 from hotpixels.errors import ParameterError
 from hotpixels.sim.sensor import CFA_PATTERN, SENSITIVITY
 
-__all__ = ["SimulatedDefect", "apply_defects", "plan_defects"]
+__all__ = ["PAIRS", "STUCK_LEVELS", "SimulatedDefect", "apply_defects", "plan_defects", "plan_extra"]
 
 _CHANNEL_NAMES = "RGB"
 
@@ -96,6 +96,51 @@ def plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
     first = max(1, n_frames // 3)
     placed.append(SimulatedDefect(x, y, "hot", chan(x, y), first, "appears later", 1.0))
     return placed
+
+
+#: Adjacent pairs: offset of the second photosite, the first one's parity (row, column),
+#: and the two strengths (1.0: full scale; below: an offset of that share of full scale).
+#: On RGGB they give R-G, G-B (horizontal and vertical), R-B and G-G (diagonal).
+PAIRS = [((1, 0), (0, 0), (1.0, 1.0)), ((1, 0), (1, 0), (0.45, 0.45)), ((0, 1), (0, 0), (1.0, 0.35)),
+         ((0, 1), (0, 1), (0.35, 1.0)), ((1, 1), (0, 0), (0.6, 0.3)), ((1, 1), (0, 1), (0.5, 0.5))]
+#: Developed (after white balance and the tone curve) values of stuck photosites.
+STUCK_LEVELS = (0.15, 0.3, 0.5, 0.7, 0.9)
+
+
+def plan_extra(rng: np.random.Generator, w: int, h: int, placed: list, *, pairs: bool,
+               stuck_range: bool) -> list[SimulatedDefect]:  # fmt: skip
+    """More defects beside ``placed`` (24 px from every other): the adjacent pairs of
+    :data:`PAIRS` and stuck photosites at :data:`STUCK_LEVELS`."""
+    from hotpixels.sim.sensor import srgb_decode
+
+    out: list[SimulatedDefect] = []
+
+    def free(x: int, y: int) -> bool:
+        return all(abs(d.x - x) > 24 or abs(d.y - y) > 24 for d in placed + out)
+
+    def spot(parity: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+        for _ in range(_PLACE_TRIES):
+            x = int(rng.integers(12, w - 14)) // 2 * 2 + parity[1]
+            y = int(rng.integers(12, h - 14)) // 2 * 2 + parity[0]
+            if free(x, y) and free(x + 1, y + 1):
+                return x, y
+        raise _no_room(w, h)
+
+    def chan(x: int, y: int) -> str:
+        return _CHANNEL_NAMES[CFA_PATTERN[y % 2, x % 2]]
+
+    if pairs:
+        for (dx, dy), parity, levels in PAIRS:
+            x, y = spot(parity)
+            note = f"adjacent pair {chan(x, y)}{chan(x + dx, y + dy)}"
+            for (px, py), level in zip(((x, y), (x + dx, y + dy)), levels, strict=True):
+                out.append(SimulatedDefect(px, py, "hot", chan(px, py), 0, note, level))
+    if stuck_range:
+        for value in STUCK_LEVELS:
+            x, y = spot((int(rng.integers(2)), int(rng.integers(2))))
+            level = srgb_decode(value) * float(SENSITIVITY[CFA_PATTERN[y % 2, x % 2]])
+            out.append(SimulatedDefect(x, y, "stuck", chan(x, y), 0, f"stuck at {value:.0%}", level))
+    return out
 
 
 def apply_defects(raw: np.ndarray, defects, frame: int, t_factor: float) -> None:
