@@ -138,5 +138,5 @@ def test_an_unreachable_scheduler_is_one_line(burst_set):
     from hotpixels.engine.cluster import DaskEngine
     from hotpixels.errors import ParameterError
 
-    with pytest.raises(ParameterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+    with pytest.raises(ParameterError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
         run(make_plan([burst_set]), DaskEngine("tcp://127.0.0.1:9", timeout=2))
