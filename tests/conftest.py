@@ -178,6 +178,20 @@ def bad_files(folder: Path, photo: bytes) -> dict[str, str]:
     put("truncated.tif", tif.getvalue()[:2000], "a truncated TIFF")
     put("text.dng", b"just text, not a raw file\n" * 40, "text with a RAW name")
     put("new\nline.jpg", good[:100], "a truncated JPEG with a newline in its name")
+    put("soi.jpg", b"\xff\xd8", "a JPEG start marker and nothing else")
+    png = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(png, "PNG")
+    put("truncated.png", png.getvalue()[: len(png.getvalue()) // 2], "a PNG cut in its image data")
+    huge = io.BytesIO()
+    Image.new("L", (64, 48)).save(huge, "TIFF")
+    data = bytearray(huge.getvalue())
+    ifd = struct.unpack_from("<I", data, 4)[0]
+    for i in range(struct.unpack_from("<H", data, ifd)[0]):  # ImageWidth, ImageLength: 70000
+        entry = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", data, entry)[0] in (256, 257):
+            struct.pack_into("<HII", data, entry + 2, 4, 1, 70000)
+    put("bomb.tif", bytes(data), "a TIFF claiming 70000x70000")
+    put("zeros.nef", bytes(4096), "4 KB of zeros with a RAW name")
     (folder / "dir.jpg").mkdir()  # a folder named like a photo: not a file, searched
     (folder / "broken.jpg").symlink_to(folder / "nowhere.jpg")  # in a folder: no file
     (folder / "loop").symlink_to(folder)  # a folder link: not followed
