@@ -39,7 +39,7 @@ def test_numba_and_numpy_detection_agree(dtype, shape, monkeypatch):
     rng = np.random.default_rng(3)
     top = np.iinfo(dtype).max
     acc = Accumulator()
-    for _ in range(7):
+    for _ in range(9):  # enough frames for the decoupling test (DECOUPLING_MIN_FRAMES)
         scene = rng.integers(0, top // 3, (*shape[:2], 1), dtype=dtype)
         frame = rng.integers(0, top // 3, shape, dtype=dtype) + scene
         frame[1, 1] = top  # a hot pixel, and a stuck one where there is room

@@ -19,7 +19,8 @@ scene cannot show it), and the line is at least 2 decades above the sensor's med
 
 Each subpixel gets ``score = max(|z| / z_threshold, 10 ** (D - line))``, where the
 line is ``max(d_threshold, median D + 2)``; the second term is computed as a ratio of
-variances, so no logarithm is taken per subpixel. 1.0 is the decision line, so the
+variances, so no logarithm is taken per subpixel. It counts only from
+:data:`DECOUPLING_MIN_FRAMES` frames on. 1.0 is the decision line, so the
 threshold adapts to the noise of the set and no fixed number of defects is ever
 assumed. The defaults (``z_threshold=14``, ``d_threshold=-0.5``) were set on simulated
 cameras (:mod:`hotpixels.sim`): defect-free sets of 30 photos reach a largest score of
@@ -42,11 +43,15 @@ from hotpixels import kernels
 from hotpixels.errors import ParameterError
 from hotpixels.stats import Accumulator
 
-__all__ = ["D_THRESHOLD", "TILE", "Z_THRESHOLD", "Evidence", "bands", "evidence", "median_and_mad",
-           "tile_blocks"]  # fmt: skip
+__all__ = ["DECOUPLING_MIN_FRAMES", "D_THRESHOLD", "TILE", "Z_THRESHOLD", "Evidence", "bands", "evidence",
+           "median_and_mad", "tile_blocks"]  # fmt: skip
 
 Z_THRESHOLD = 14.0
 D_THRESHOLD = -0.5
+#: Fewest frames from which the decoupling test counts: with fewer, two variances of a
+#: few scenes differ by chance as much as a stuck subpixel's (perfect cameras of 5
+#: photos showed dozens), so stuck subpixels cannot be told yet.
+DECOUPLING_MIN_FRAMES = 8
 D_MARGIN = 2.0
 MIN_SCENE_STD = 5.0
 TILE = 64
@@ -182,6 +187,8 @@ def evidence(
         sample = np.concatenate(samples)
         typical = np.median(np.where(sample > 0, sample, 1e-3), axis=0)
         line = np.maximum(10.0**d_threshold, typical * 10.0**D_MARGIN).astype(np.float32)
+        if acc.n < DECOUPLING_MIN_FRAMES:  # too few scenes to tell a stuck subpixel
+            line = np.full_like(line, np.finfo(np.float32).max)
         zt = np.float32(z_threshold)
 
         def pass2(rows: slice, med: np.ndarray, band_mad: np.ndarray) -> None:

@@ -18,6 +18,9 @@ from hotpixels.maps.model import Defect
 
 __all__ = ["decide"]
 
+#: An excess (not a decoupled subpixel) must stand out in this share of the frames, and
+#: in 2 at least: one frame is never enough.
+MIN_SHARE = 0.1
 MEMBER_LEVEL = 0.3
 FOOTPRINT = 8
 CORE = 3
@@ -42,6 +45,7 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     defects, near_misses : list of Defect
     """
     score_px, dominant = ev.best, ev.dominant
+    strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))]
     centres = _centres(ev, score_px, dominant, strong)
     near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
     return ([_make_defect(ev, strategy, names, y, x, centres) for y, x in centres],
@@ -80,6 +84,13 @@ def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidate
         if separate:
             kept.append((y, x))
     return kept
+
+
+def _shown(ev: Evidence, y: int, x: int) -> bool:
+    """Whether the pixel's strongest subpixel is decoupled or stood out in enough frames."""
+    c = int(ev.dominant[y, x])
+    need = max(2, int(np.ceil(MIN_SHARE * ev.acc.n)))
+    return bool(ev.decoupling[y, x, c] >= 1.0) or abs(int(ev.frames[y, x, c])) >= need
 
 
 def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:

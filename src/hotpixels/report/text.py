@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from hotpixels.detect import variance_ranking
+from hotpixels.detect import DECOUPLING_MIN_FRAMES, variance_ranking
 from hotpixels.frames import FrameKind, strategy_for
 from hotpixels.io.decode import decoder_name
 from hotpixels.maps.model import Defect, DefectMap
@@ -75,6 +75,9 @@ def group_report(gm, target: Path, *, top: int = 0, variance: int = 0) -> str:
                   and (after := _later(d.last_seen, dates)) >= max(5, 0.2 * len(dates))]  # fmt: skip
     else:
         lines.append(f"No defects: every pixel behaves like its neighbours. Map written to {target}")
+    if dmap.frames < DECOUPLING_MIN_FRAMES:
+        lines.append(f"  With {dmap.frames} photos, stuck photosites cannot be told from the scenes yet: "
+                     f"{DECOUPLING_MIN_FRAMES - dmap.frames} more would tell them.")  # fmt: skip
     if top and dmap.near_misses:
         lines.append("Strongest candidates below the decision line (score < 1):")
         lines.append(format_table(dmap, dmap.near_misses))

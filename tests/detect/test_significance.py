@@ -1,0 +1,42 @@
+"""Decisions by significance against the number of photos: perfect cameras give empty
+maps however few photos there are, and one frame is never enough."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hotpixels.detect import DECOUPLING_MIN_FRAMES, detect_defects
+from hotpixels.pipeline import find, scan
+from hotpixels.report.text import group_report
+from hotpixels.sim.camera import simulate
+
+
+@pytest.mark.parametrize(("frames", "seed"), [(5, 1), (5, 2), (5, 3), (8, 1), (8, 2), (15, 1), (40, 2)])
+def test_a_perfect_camera_gets_an_empty_map_with_few_photos_too(tmp_path, frames, seed):
+    sim = simulate(tmp_path, frames=frames, size="320x240", seed=seed, defects=False)
+    _, [gm] = find(sim.frames)
+    assert gm.dmap is not None and gm.dmap.defects == []
+
+
+def test_fewer_photos_than_stuck_needs_is_said(tmp_path):
+    sim = simulate(tmp_path, frames=5, size="256x192", seed=4, defects=False)
+    _, [gm] = find(sim.frames)
+    text = group_report(gm, tmp_path / "map.json")
+    assert f"{DECOUPLING_MIN_FRAMES - 5} more would tell them" in text
+
+
+def test_one_frame_is_never_enough(tmp_path):
+    sim = simulate(tmp_path, frames=15, size="256x192", seed=6, defects=False, fmt="png")
+    frame = np.asarray(Image.open(sim.frames[3])).copy()
+    frame[60, 50] = 255  # one photo's bright dot: a spark, not a defect
+    Image.fromarray(frame).save(sim.frames[3])
+    acc = scan(sim.frames).groups[0].acc
+    assert (50, 60) not in {(d.x, d.y) for d in detect_defects(acc).defects}
+    for path in sim.frames:  # the same dot in every photo is a defect
+        f = np.asarray(Image.open(path)).copy()
+        f[60, 50] = 255
+        Image.fromarray(f).save(path)
+    acc = scan(sim.frames).groups[0].acc
+    assert (50, 60) in {(d.x, d.y) for d in detect_defects(acc).defects}
