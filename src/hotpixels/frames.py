@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from hotpixels.errors import ParameterError
+from hotpixels.kernels.clipping import Clipping
 from hotpixels.mosaic import photosite, plane_of
 
 __all__ = ["IMAGE", "RAW", "FrameKind", "FrameStrategy", "RawFrame", "strategy_for"]
@@ -98,6 +99,10 @@ class FrameStrategy:
         """The map's ``(x, y)`` of statistics position ``(row, col)``, channel ``k``."""
         return col, row
 
+    def clipping(self, bits: int, levels: tuple[int, int] | None = None) -> Clipping:
+        """Where this kind of frame is too near clipping to be evidence."""
+        return Clipping.image(bits)
+
 
 @dataclass(frozen=True)
 class RawFrame(FrameStrategy):
@@ -119,6 +124,9 @@ class RawFrame(FrameStrategy):
 
     def position(self, row: int, col: int, k: int) -> tuple[int, int]:
         return photosite(row, col, k)
+
+    def clipping(self, bits: int, levels: tuple[int, int] | None = None) -> Clipping:
+        return Clipping.raw(levels[1] if levels else 65535)
 
 
 #: Developed photos (JPEG, PNG, TIFF): pixels as stored, one defect smeared over a few.

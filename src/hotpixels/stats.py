@@ -48,6 +48,7 @@ import numpy as np
 
 from hotpixels import kernels
 from hotpixels.errors import ParameterError
+from hotpixels.kernels.clipping import Clipping, stack_masks
 
 __all__ = ["MAX_FRAMES", "MIN_FRAMES", "NEVER_SEEN", "STATE_FIELDS", "Accumulator", "accumulate",
            "frame_threshold", "neighbour_residual"]  # fmt: skip
@@ -118,7 +119,7 @@ def frame_threshold(frame: np.ndarray) -> int:
 
 
 def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=None,
-               encs=None) -> None:  # fmt: skip
+               encs=None, masks=None) -> None:  # fmt: skip
     """Add (``sign=1``) or remove (``-1``) a stack of frames to a state, band by band.
 
     Parameters
@@ -138,6 +139,9 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     encs : sequence of int, optional
         Each frame's ``seen`` code (``65535 - rank`` by capture date; 0 or omitted:
         unknown).
+    masks : (K, M, N, 1 or C) ndarray of uint8, optional
+        Where each frame is too near clipping (:func:`stack_masks` of
+        :meth:`Clipping.mask`).
     """
     m = frames.shape[1]
     bands = [(y, min(y + BAND_ROWS, m)) for y in range(0, m, BAND_ROWS)]
@@ -147,7 +151,7 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     ithr = np.asarray(thresholds, np.int64)
     for y0, y1 in bands:
         with locks[(y0 // BAND_ROWS) % len(locks)] if locks else nullcontext():
-            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs)
+            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs, masks=masks)
 
 
 @dataclass
@@ -269,7 +273,7 @@ class Accumulator:
             self.sources.append(str(source))
 
     def update(self, frame: np.ndarray, *, taken: _dt.datetime | None = None, source=None,
-               rank: int | None = None):  # fmt: skip
+               rank: int | None = None, clipping: Clipping | bool = True):  # fmt: skip
         """Add one frame.
 
         Parameters
@@ -283,6 +287,9 @@ class Accumulator:
         rank : int, optional
             The frame's place among the group's frames by capture date (0: earliest),
             for the first date each subpixel stood out (``seen``).
+        clipping : Clipping or bool
+            Where the frame is too near clipping to be evidence; True (default): as for
+            a developed photo of its bit depth (:meth:`Clipping.image`); False: nowhere.
 
         Returns
         -------
@@ -293,7 +300,10 @@ class Accumulator:
         self.srr = self.srr.astype(_srr_dtype(self.bits, self.n + 1), copy=False)
         frame = np.ascontiguousarray(frame)
         enc = NEVER_SEEN - rank if rank is not None and 0 <= rank < NEVER_SEEN else 0
-        accumulate(self.state, frame[None], [frame_threshold(frame)], encs=[enc])
+        if clipping is True:
+            clipping = Clipping.image(self.bits)
+        masks = stack_masks([clipping.mask(frame)]) if clipping else None
+        accumulate(self.state, frame[None], [frame_threshold(frame)], encs=[enc], masks=masks)
         self.note(taken=taken, source=source)
         return self
 

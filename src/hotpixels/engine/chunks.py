@@ -19,6 +19,7 @@ from hotpixels.engine.plan import GroupPlan, Plan
 from hotpixels.engine.repeats import RECENT, Resolver, repeats, thumbnail
 from hotpixels.errors import HotPixelsError
 from hotpixels.io.decode import FileInfo, decode
+from hotpixels.kernels.clipping import Clipping, stack_masks
 from hotpixels.stats import NEVER_SEEN, Accumulator, accumulate, frame_threshold
 
 __all__ = ["CHUNK", "STACK", "STACK_BYTES", "Chunk", "ChunkResult", "Outcome", "Status",
@@ -57,6 +58,7 @@ class Chunk:
     sign: int = 1
     repeats: bool = True
     lookback: list[np.ndarray] | None = None
+    clipping: Clipping | None = None  # where a frame is too near clipping to be evidence
 
 
 @dataclass
@@ -115,13 +117,16 @@ def accumulate_chunk(chunk: Chunk, acc: Accumulator, stack: np.ndarray, *, locks
     recent: list[np.ndarray] = []
     thresholds: list[int] = []
     encs: list[int] = []
+    masks: list = []
+    clip = chunk.clipping.mask if chunk.clipping else (lambda frame: None)
 
     def flush() -> None:
         if thresholds:
             accumulate(acc.state, stack[: len(thresholds)], thresholds, sign=chunk.sign, locks=locks,
-                       encs=encs)  # fmt: skip
+                       encs=encs, masks=stack_masks(masks))  # fmt: skip
             thresholds.clear()
             encs.clear()
+            masks.clear()
 
     for info in chunk.files:
         slot = stack[len(thresholds)]
@@ -145,10 +150,11 @@ def accumulate_chunk(chunk: Chunk, acc: Accumulator, stack: np.ndarray, *, locks
         enc = NEVER_SEEN - info.rank if info.rank is not None and chunk.sign > 0 else 0
         if out.status is Status.REPEAT and enc:  # not counted, but it was taken then: seen only
             accumulate(acc.state, slot[None], [frame_threshold(slot)], sign=0, locks=locks,
-                       encs=[enc])  # fmt: skip
+                       encs=[enc], masks=stack_masks([clip(slot)]))  # fmt: skip
         if out.status is Status.ADDED:
             thresholds.append(frame_threshold(slot))
             encs.append(enc)
+            masks.append(clip(slot))
             if len(thresholds) == len(stack):
                 flush()
     flush()
@@ -163,7 +169,8 @@ def chunk_size(files: int, workers: int) -> int:
 
 
 def _chunk(index: int, g: int, group: GroupPlan, files: list[FileInfo], **kw) -> Chunk:
-    return Chunk(index, g, group.shape, group.bits, files, **kw)
+    return Chunk(index, g, group.shape, group.bits, files,
+                 clipping=group.strategy.clipping(group.bits, group.levels), **kw)  # fmt: skip
 
 
 def chunks_of(plan: Plan, *, workers: int = 1, size: Callable[[GroupPlan], int] | None = None

@@ -77,11 +77,52 @@ def _seen_row(af, al, rb, th, enc, lenc):
         al[i] = e if e > al[i] else al[i]
 
 @numba.njit(cache=True, nogil=True)
-def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs):
+def _masked_row(a1, a2, arr, an, af, al, cur, rb, th, sq, enc, lenc, keep, sign):
+    # Where keep is 0 (near clipping) only the value sums change.
+    narrow = rb.dtype.type
+    t1, t2, trr, tn = a1.dtype.type, a2.dtype.type, arr.dtype.type, an.dtype.type
+    square = sq.dtype.type
+    none = af.dtype.type(0)
+    hi, lo = narrow(th + th), narrow(-(th + th))
+    up, down = narrow(th), narrow(-th)
+    for i in range(cur.size):
+        k = keep[i]
+        r = rb[i]
+        rw = square(r)
+        if sign > 0:
+            v = t1(cur[i])
+            a1[i] += v
+            a2[i] += t2(v) * t2(v)
+            arr[i] += trr(k) * trr((rw * rw) >> 3)
+            an[i] += tn(k) * (tn(r > up) - tn(r < down))
+        elif sign < 0:
+            v = t1(cur[i])
+            a1[i] -= v
+            a2[i] -= t2(v) * t2(v)
+            arr[i] -= trr(k) * trr((rw * rw) >> 3)
+            an[i] -= tn(k) * (tn(r > up) - tn(r < down))
+        if sign >= 0:
+            big = ((r > hi) | (r < lo)) & (k != 0)
+            e = enc if big else none
+            af[i] = e if e > af[i] else af[i]
+            e = lenc if big else none
+            al[i] = e if e > al[i] else al[i]
+
+@numba.njit(cache=True, nogil=True)
+def _keep_row(mask_row, keep, c, per_channel):
+    n = mask_row.shape[0]
+    for x in range(n):
+        for k in range(c):
+            keep[x * c + k] = 1 - mask_row[x, k if per_channel else 0]
+
+@numba.njit(cache=True, nogil=True)
+def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, masks, keep):
     s1, s2, srr, nexc, seen, last = state
     nf, m, n, c = frames.shape
     width = n * c
     narrow = vs.dtype.type
+    masked = masks.shape[0] > 0
+    per_channel = masks.shape[3] > 1
     for y in range(y0, y1):
         a1, a2 = s1[y].reshape(width), s2[y].reshape(width)
         arr, an = srr[y].reshape(width), nexc[y].reshape(width)
@@ -92,7 +133,11 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs):
             dn = frame[y + 1 if y < m - 1 else m - 2].reshape(width)
             cur = frame[y].reshape(width)
             _residual_row(up, cur, dn, vs, rb, c)
-            if sign > 0:
+            if masked:
+                _keep_row(masks[f, y], keep, c, per_channel)
+                _masked_row(a1, a2, arr, an, af, al, cur, rb, narrow(ithr[f]), sq, encs[f], lencs[f],
+                            keep, sign)
+            elif sign > 0:
                 _add_row(a1, a2, arr, an, af, al, cur, rb, narrow(ithr[f]), sq, encs[f], lencs[f])
             elif sign < 0:
                 _sub_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
@@ -100,6 +145,78 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs):
                 _seen_row(af, al, rb, narrow(ithr[f]), encs[f], lencs[f])
 
 
+
+@numba.njit(cache=True, nogil=True)
+def _area(clipped, area):  # pragma: no cover - compiled
+    m, n, c = clipped.shape
+    out = np.zeros((m, n, c), np.uint8)
+    for y in range(m):
+        for x in range(n):
+            for k in range(c):
+                if not clipped[y, x, k]:
+                    continue
+                count = -1  # itself
+                for yy in range(max(y - 1, 0), min(y + 2, m)):
+                    for xx in range(max(x - 1, 0), min(x + 2, n)):
+                        for kk in range(c):
+                            count += clipped[yy, xx, kk]
+                out[y, x, k] = count >= area
+    return out
+
+@numba.njit(cache=True, nogil=True)
+def _clip_planes(frame, lv, area):  # pragma: no cover - compiled
+    m, n, c = frame.shape
+    clipped = np.zeros((m, n, c), np.uint8)
+    for y in range(m):
+        for x in range(n):
+            for k in range(c):
+                clipped[y, x, k] = frame[y, x, k] >= lv
+    seeds = _area(clipped, area)
+    out = np.zeros((m, n, c), np.uint8)
+    any_hit = False
+    for y in range(m):
+        for x in range(n):
+            for k in range(c):
+                if not seeds[y, x, k]:
+                    continue
+                any_hit = True
+                for yy in range(max(y - 1, 0), min(y + 2, m)):
+                    for xx in range(max(x - 1, 0), min(x + 2, n)):
+                        if yy != y or xx != x:
+                            out[yy, xx, k] = 1
+    return out, any_hit
+
+@numba.njit(cache=True, nogil=True)
+def _clip_white(frame, lv, radius, area):  # pragma: no cover - compiled
+    m, n, c = frame.shape
+    white = np.zeros((m, n, 1), np.uint8)
+    for y in range(m):
+        for x in range(n):
+            w = True
+            for k in range(c):
+                w = w and frame[y, x, k] >= lv
+            white[y, x, 0] = w
+    seeds = _area(white, area)
+    rows = np.zeros((m, n), np.uint8)
+    any_hit = False
+    for y in range(m):
+        for x in range(n):
+            if seeds[y, x, 0]:
+                any_hit = True
+                for xx in range(max(x - radius, 0), min(x + radius + 1, n)):
+                    rows[y, xx] = 1
+    out = np.zeros((m, n, 1), np.uint8)
+    if any_hit:
+        for y in range(m):
+            for x in range(n):
+                if rows[y, x]:
+                    for yy in range(max(y - radius, 0), min(y + radius + 1, m)):
+                        out[yy, x, 0] = 1
+    return out, any_hit
+
+def clip_mask(frame, level, radius, per_channel, area):
+    lv = frame.dtype.type(min(level, np.iinfo(frame.dtype).max))
+    return _clip_planes(frame, lv, area) if per_channel else _clip_white(frame, lv, radius, area)
 
 @numba.njit(cache=True, nogil=True)
 def block_sums(frame, step):  # pragma: no cover - compiled; compared with numpy in tests

@@ -45,20 +45,59 @@ def sample_residual(frame: np.ndarray, step: int = 8) -> np.ndarray:
     return 9 * frame[::step, ::step].astype(_wide(frame)) - box
 
 
-def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs):
+def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, masks=None):
     s1, s2, srr, nexc, seen, last = state
     band = slice(y0, y1)
-    for frame, th, enc, lenc in zip(frames, ithr, encs, lencs, strict=True):
+    for f, (frame, th, enc, lenc) in enumerate(zip(frames, ithr, encs, lencs, strict=True)):
         v = frame[band].astype(np.int64)
         r = band_residual(frame, y0, y1).astype(np.int64)
-        out = (r > th).astype(np.int64) - (r < -th)
+        keep = 1 if masks is None else 1 - masks[f, band].astype(np.int64)
+        out = ((r > th).astype(np.int64) - (r < -th)) * keep
         if sign != 0:
-            for target, value in ((s1, v), (s2, v * v), (srr, (r * r) >> 3), (nexc, out)):
+            for target, value in ((s1, v), (s2, v * v), (srr, ((r * r) >> 3) * keep), (nexc, out)):
                 np.add(target[band], sign * value, out=target[band], casting="unsafe")
         if sign >= 0:
-            big = (r > 2 * th) | (r < -2 * th)
+            big = ((r > 2 * th) | (r < -2 * th)) & (keep == 1)
             np.maximum(seen[band], np.where(big, enc, 0).astype(seen.dtype), out=seen[band])
             np.maximum(last[band], np.where(big, lenc, 0).astype(last.dtype), out=last[band])
+
+
+def _area(clipped: np.ndarray, area: int) -> np.ndarray:
+    """Clipped places with at least ``area`` other clipped ones, of any channel, in
+    their 3x3 window (an area: a highlight)."""
+    m, n = clipped.shape[:2]
+    any_c = clipped.reshape(m, n, -1).sum(axis=2, dtype=np.int32)
+    pad = np.pad(any_c, 1)
+    count = np.zeros((m, n), np.int32)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            count += pad[1 + dy : 1 + dy + m, 1 + dx : 1 + dx + n]
+    count = count.reshape(m, n, *([1] * (clipped.ndim - 2))) - clipped
+    return clipped & (count >= area)
+
+
+def clip_mask(frame: np.ndarray, level: int, radius: int, per_channel: bool, area: int):
+    m, n = frame.shape[:2]
+    if per_channel:  # a same-channel neighbour (not the subpixel itself) in a clipped area
+        hit = _area(frame >= level, area)
+        pad = np.pad(hit, ((1, 1), (1, 1), (0, 0)))
+        out = np.zeros(frame.shape, bool)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                if dy or dx:
+                    out |= pad[1 + dy : 1 + dy + m, 1 + dx : 1 + dx + n]
+    else:  # a white clipped area within radius (itself included)
+        hit = _area((frame >= level).all(axis=2), area)
+        out = hit.copy()
+        for d in range(1, radius + 1):
+            out[:, d:] |= hit[:, :-d]
+            out[:, :-d] |= hit[:, d:]
+        rows = out.copy()
+        for d in range(1, radius + 1):
+            out[d:] |= rows[:-d]
+            out[:-d] |= rows[d:]
+        out = out[..., None]
+    return out.astype(np.uint8), bool(hit.any())
 
 
 def block_sums(frame: np.ndarray, step: int) -> np.ndarray:

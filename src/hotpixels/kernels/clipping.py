@@ -1,0 +1,63 @@
+"""Where a frame is too near clipping for its residual to be evidence.
+
+A clipped highlight that recurs at one place (a window, a lamp, the sun in a series
+from one spot) would otherwise look like defects at its edges: there, in the frames
+that show it, the accumulator adds only the value sums (:func:`hotpixels.kernels.clip_mask`
+marks the places). A lone clipped pixel is a defect's own business (a hot pixel is
+clipped), so only clipped *areas* count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Clipping", "stack_masks"]
+
+
+@dataclass(frozen=True)
+class Clipping:
+    """Where a frame is too near clipping for its residual to be evidence.
+
+    Examples
+    --------
+    >>> Clipping.image(8), Clipping.raw(4095).level
+    (Clipping(level=240, radius=4, per_channel=False, area=3), 4013)
+    """
+
+    level: int
+    radius: int = 0
+    per_channel: bool = False
+    area: int = 3
+
+    @classmethod
+    def image(cls, bits: int) -> Clipping:
+        """Developed photos: white (every channel at 94 % of full scale or more) in an area
+        (3 more beside it), reaching 4 px (its demosaic, JPEG and noise-reduction smear)."""
+        return cls(240 if bits == 8 else 240 * 257, 4, False)
+
+    @classmethod
+    def raw(cls, white: int) -> Clipping:
+        """RAW colour planes: a same-colour neighbour at 98 % of the white level, in a
+        clipped area (two more photosites of any colour beside it: a highlight clips
+        every colour, a hot photosite one)."""
+        return cls(int(0.98 * white), 1, True, 2)
+
+    def mask(self, frame: np.ndarray) -> np.ndarray | None:
+        """The frame's mask (None: nothing near clipping)."""
+        from hotpixels import kernels
+
+        return kernels.clip_mask(frame, self.level, self.radius, self.per_channel, self.area)
+
+
+def stack_masks(masks: list) -> np.ndarray | None:
+    """Per-frame masks (or None) as one stack for :func:`accumulate`; None if none."""
+    real = [m for m in masks if m is not None]
+    if not real:
+        return None
+    out = np.zeros((len(masks), *real[0].shape), np.uint8)
+    for i, m in enumerate(masks):
+        if m is not None:
+            out[i] = m
+    return out

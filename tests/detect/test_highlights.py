@@ -1,0 +1,33 @@
+"""Clipped highlights that recur at one place (a window, a lamp) are not defects, in RAW
+mosaics and developed photos alike, and the defects beside them are still found."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotpixels.pipeline import find
+from hotpixels.sim.camera import simulate
+from hotpixels.sim.evaluate import evaluate
+from hotpixels.sim.style import CameraStyle
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_recurring_highlights_are_no_raw_defects(tmp_path, seed):
+    pytest.importorskip("rawpy")
+    pytest.importorskip("tifffile")
+    sim = simulate(tmp_path, frames=20, size="480x360", seed=seed, raw=True, fmt="png",
+                   style=CameraStyle(highlights=4))  # fmt: skip
+    _, [gm] = find(sim.raw_frames)
+    ev = evaluate(gm.dmap, sim.truth_path)
+    assert ev.precision == 1.0 and ev.recall == 1.0, (ev.spurious, ev.missed)
+
+
+@pytest.mark.parametrize(("seed", "demosaic"), [(1, "bilinear"), (2, "ea")])
+def test_recurring_highlights_are_no_jpeg_defects(tmp_path, seed, demosaic):
+    if demosaic != "bilinear":
+        pytest.importorskip("cv2")
+    sim = simulate(tmp_path, frames=25, size="480x360", seed=seed,
+                   style=CameraStyle(highlights=4, demosaic=demosaic))  # fmt: skip
+    _, [gm] = find(sim.frames)
+    ev = evaluate(gm.dmap, sim.truth_path)
+    assert ev.precision == 1.0 and ev.recall >= 0.85, (ev.spurious, ev.missed)
