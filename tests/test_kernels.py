@@ -69,33 +69,38 @@ def test_subtracting_a_frame_restores_the_state():
 
 
 @pytest.mark.parametrize(("dtype", "per_channel"), [(np.uint8, False), (np.uint16, False), (np.uint16, True)])
-def test_numba_and_numpy_clip_masks_and_masked_updates_agree(dtype, per_channel):
+def test_numba_and_numpy_clip_boxes_and_masked_updates_agree(dtype, per_channel):
     pytest.importorskip("numba")
-    from hotpixels.stats import Clipping, stack_masks
+    from hotpixels.kernels.clipping import Clipping, stack_boxes
 
     rng = np.random.default_rng(5)
     top = np.iinfo(dtype).max
     channels = 4 if per_channel else 3
     frames = rng.integers(0, top // 2, (3, 37, 41, channels), dtype=dtype)
     frames[:, 10:14, 10:14] = top  # a clipped highlight in every frame
-    frames[1, 30, 5, 0] = top  # a clipped subpixel (not white): its neighbours' mask in RAW
+    frames[2, 0:2, 39:41] = top  # one in a corner
+    frames[1, 30, 5, 0] = top  # a lone clipped subpixel: a defect's own business
     clip = Clipping(int(0.94 * top), 3, per_channel, 2 if per_channel else 3)
-    a, b = ([kernels.clip_mask(f, clip.level, clip.radius, per_channel, clip.area, use_numba=flag)
+    a, b = ([kernels.clip_boxes(f, clip.level, clip.radius, per_channel, clip.area, use_numba=flag)
              for f in frames] for flag in (True, False))  # fmt: skip
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-    assert a[0][12, 12].all() and a[0][9, 9].any() and not a[0][30, 30].any()
-    assert not a[1][30, 5].any() and not a[1][30, 6].any()  # a lone clipped one: a defect's own
-    masks = stack_masks(a)
+    assert a[1].min(axis=0)[0] == 10 - 3 and a[1].max(axis=0)[1] == 13 + 3  # the area, widened
+    assert not any((bx[0] <= 30 <= bx[1]) for bx in a[1])  # nothing around the lone one
+    assert len(a[2]) > len(a[0]) and a[2][:, 3].max() == 40  # the corner one, clipped to the frame
+    boxes = stack_boxes(a)
     states = []
     for flag in (True, False):
         acc = Accumulator.empty(frames.shape[1:], 8 if dtype == np.uint8 else 16)
         kernels.update_rows(acc.state, frames, 0, 37, [40, 30, 20], 1, encs=[65535, 65534, 65533],
-                            masks=masks, use_numba=flag)  # fmt: skip
+                            boxes=boxes, use_numba=flag)  # fmt: skip
         states.append(acc)
     assert all(np.array_equal(x, y) for x, y in zip(states[0].state, states[1].state, strict=True))
     plain = Accumulator.empty(frames.shape[1:], 8 if dtype == np.uint8 else 16)
     kernels.update_rows(plain.state, frames, 0, 37, [40, 30, 20], 1)
     assert np.array_equal(plain.s1, states[0].s1) and not np.array_equal(plain.nexc, states[0].nexc)
-    kernels.update_rows(states[0].state, frames, 0, 37, [40, 30, 20], -1, masks=masks)
-    assert not any(x.any() for x in states[0].state[:4])  # subtracting restores the sums
-    assert kernels.clip_mask(frames[0] // 4, clip.level, 3, per_channel) is None  # nothing clipped
+    assert np.array_equal(plain.nexc[25:], states[0].nexc[25:])  # rows outside every box: as ever
+    for flag in (True, False):
+        acc = states[0].copy()
+        kernels.update_rows(acc.state, frames, 0, 37, [40, 30, 20], -1, boxes=boxes, use_numba=flag)
+        assert not any(x.any() for x in acc.state[:4])  # subtracting restores the sums
+    assert kernels.clip_boxes(frames[0] // 4, clip.level, 3, per_channel) is None  # nothing clipped

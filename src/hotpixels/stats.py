@@ -48,7 +48,7 @@ import numpy as np
 
 from hotpixels import kernels
 from hotpixels.errors import ParameterError
-from hotpixels.kernels.clipping import Clipping, stack_masks
+from hotpixels.kernels.clipping import Clipping, stack_boxes
 
 __all__ = ["MAX_FRAMES", "MIN_FRAMES", "NEVER_SEEN", "STATE_FIELDS", "Accumulator", "accumulate",
            "frame_threshold", "neighbour_residual"]  # fmt: skip
@@ -119,7 +119,7 @@ def frame_threshold(frame: np.ndarray) -> int:
 
 
 def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=None,
-               encs=None, masks=None) -> None:  # fmt: skip
+               encs=None, boxes=None) -> None:  # fmt: skip
     """Add (``sign=1``) or remove (``-1``) a stack of frames to a state, band by band.
 
     Parameters
@@ -139,9 +139,9 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     encs : sequence of int, optional
         Each frame's ``seen`` code (``65535 - rank`` by capture date; 0 or omitted:
         unknown).
-    masks : (K, M, N, 1 or C) ndarray of uint8, optional
-        Where each frame is too near clipping (:func:`stack_masks` of
-        :meth:`Clipping.mask`).
+    boxes : (B, 5) ndarray of int32, optional
+        Where the frames are too near clipping (:func:`stack_boxes` of
+        :meth:`Clipping.boxes`).
     """
     m = frames.shape[1]
     bands = [(y, min(y + BAND_ROWS, m)) for y in range(0, m, BAND_ROWS)]
@@ -151,7 +151,7 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     ithr = np.asarray(thresholds, np.int64)
     for y0, y1 in bands:
         with locks[(y0 // BAND_ROWS) % len(locks)] if locks else nullcontext():
-            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs, masks=masks)
+            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs, boxes=boxes)
 
 
 @dataclass
@@ -302,8 +302,8 @@ class Accumulator:
         enc = NEVER_SEEN - rank if rank is not None and 0 <= rank < NEVER_SEEN else 0
         if clipping is True:
             clipping = Clipping.image(self.bits)
-        masks = stack_masks([clipping.mask(frame)]) if clipping else None
-        accumulate(self.state, frame[None], [frame_threshold(frame)], encs=[enc], masks=masks)
+        boxes = stack_boxes([clipping.boxes(frame)]) if clipping else None
+        accumulate(self.state, frame[None], [frame_threshold(frame)], encs=[enc], boxes=boxes)
         self.note(taken=taken, source=source)
         return self
 

@@ -19,7 +19,7 @@ from hotpixels.engine.plan import GroupPlan, Plan
 from hotpixels.engine.repeats import RECENT, Resolver, repeats, thumbnail
 from hotpixels.errors import HotPixelsError
 from hotpixels.io.decode import FileInfo, decode
-from hotpixels.kernels.clipping import Clipping, stack_masks
+from hotpixels.kernels.clipping import Clipping, stack_boxes
 from hotpixels.stats import NEVER_SEEN, Accumulator, accumulate, frame_threshold
 
 __all__ = ["CHUNK", "STACK", "STACK_BYTES", "Chunk", "ChunkResult", "Outcome", "Status",
@@ -117,16 +117,16 @@ def accumulate_chunk(chunk: Chunk, acc: Accumulator, stack: np.ndarray, *, locks
     recent: list[np.ndarray] = []
     thresholds: list[int] = []
     encs: list[int] = []
-    masks: list = []
-    clip = chunk.clipping.mask if chunk.clipping else (lambda frame: None)
+    boxes: list = []
+    clip = chunk.clipping.boxes if chunk.clipping else (lambda frame: None)
 
     def flush() -> None:
         if thresholds:
             accumulate(acc.state, stack[: len(thresholds)], thresholds, sign=chunk.sign, locks=locks,
-                       encs=encs, masks=stack_masks(masks))  # fmt: skip
+                       encs=encs, boxes=stack_boxes(boxes))  # fmt: skip
             thresholds.clear()
             encs.clear()
-            masks.clear()
+            boxes.clear()
 
     for info in chunk.files:
         slot = stack[len(thresholds)]
@@ -150,11 +150,11 @@ def accumulate_chunk(chunk: Chunk, acc: Accumulator, stack: np.ndarray, *, locks
         enc = NEVER_SEEN - info.rank if info.rank is not None and chunk.sign > 0 else 0
         if out.status is Status.REPEAT and enc:  # not counted, but it was taken then: seen only
             accumulate(acc.state, slot[None], [frame_threshold(slot)], sign=0, locks=locks,
-                       encs=[enc], masks=stack_masks([clip(slot)]))  # fmt: skip
+                       encs=[enc], boxes=stack_boxes([clip(slot)]))  # fmt: skip
         if out.status is Status.ADDED:
             thresholds.append(frame_threshold(slot))
             encs.append(enc)
-            masks.append(clip(slot))
+            boxes.append(clip(slot))
             if len(thresholds) == len(stack):
                 flush()
     flush()

@@ -11,7 +11,7 @@ first call that needs it and never by ``import hotpixels``, and numpy
   state ``(s1, s2, srr, nexc, seen, last)``; callers update a shared state band by band
   under a lock. Subtracting a frame that was added leaves the sums exactly as before
   (integers; unsigned sums wrap modulo 2**k and come back).
-* :func:`clip_mask` marks where a frame is too near clipping to be evidence.
+* :func:`clip_boxes` finds where a frame is too near clipping to be evidence.
 * :func:`block_sums` sums each 32x32 block of a frame over all channels (thumbnails).
 * :func:`residual_histogram` counts ``|r|`` at every 8th row and column (noise level).
 * :func:`band_terms` turns the sums of a band of rows into the two per-subpixel terms
@@ -43,7 +43,7 @@ import numpy as np
 from hotpixels.kernels import numpy_impl
 from hotpixels.kernels.numpy_impl import THUMB, band_residual, reflect_index, sample_residual, variance
 
-__all__ = ["THUMB", "USE_NUMBA", "band_residual", "band_scores", "band_terms", "block_sums", "clip_mask",
+__all__ = ["THUMB", "USE_NUMBA", "band_residual", "band_scores", "band_terms", "block_sums", "clip_boxes",
            "have_numba", "reflect_index", "residual_histogram", "sample_residual", "split_planes",
            "update_rows", "variance"]  # fmt: skip
 
@@ -84,7 +84,7 @@ def split_planes(mosaic: np.ndarray, out: np.ndarray, *, use_numba=None) -> None
 _NARROW = {1: (np.int16, np.int32), 2: (np.int32, np.int64)}
 
 
-def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, masks=None, use_numba=None) -> None:
+def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, boxes=None, use_numba=None) -> None:
     """Add a stack of frames to rows ``y0:y1`` of ``state`` (in place).
 
     Parameters
@@ -105,10 +105,11 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, masks=None, u
         where a frame shows a residual beyond twice its threshold (6 robust sigmas, so
         that noise rarely does), ``seen`` keeps the largest code (earliest frame) and
         ``last`` the largest ``rank + 1`` (``65536 - code``: the latest frame).
-    masks : (K, M, N, 1 or C) ndarray of uint8, optional
-        :func:`clip_mask` of each frame (zeros for a frame without one): where it is 1,
-        the frame adds only to the value sums ``s1`` and ``s2`` (the subpixel is too
-        near clipping for its residual to be evidence).
+    boxes : (B, 5) ndarray of int32, optional
+        ``(frame, y0, y1, x0, x1)``: :func:`clip_boxes` of the frames, by index in the
+        stack. Inside them a frame adds only to the value sums ``s1`` and ``s2`` (too
+        near clipping for its residual to be evidence); rows outside every box take
+        the plain path.
     use_numba : bool, optional
         Force one implementation (tests); default :data:`USE_NUMBA`.
     """
@@ -116,19 +117,21 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, masks=None, u
     lencs = np.where(encs > 0, 65536 - encs.astype(np.int64), 0).astype(np.uint16)
     fast = _fast(use_numba)
     if fast is None:
-        numpy_impl.update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, masks)
+        numpy_impl.update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, boxes)
         return
     narrow, square = _NARROW[frames.dtype.itemsize]
     width = frames.shape[2] * frames.shape[3]
-    masks = np.zeros((0, 1, 1, 1), np.uint8) if masks is None else masks
+    boxes = np.zeros((0, 5), np.int32) if boxes is None else np.ascontiguousarray(boxes, np.int32)
+    starts = np.searchsorted(boxes[:, 0], np.arange(len(frames) + 1)).astype(np.int64)  # by frame
     fast.update_rows(state, frames, y0, y1, np.asarray(ithr, np.int64), sign,
                      np.empty(width, narrow), np.empty(width, narrow), np.empty(0, square),
-                     encs, lencs, masks, np.empty(width, np.uint8))  # fmt: skip
+                     encs, lencs, boxes, starts, np.empty(width, np.uint8))  # fmt: skip
 
 
-def clip_mask(frame: np.ndarray, level: int, radius: int, per_channel: bool, area: int = 3, *,
-              use_numba=None) -> np.ndarray | None:  # fmt: skip
-    """Where a frame is too near clipping for its residual to be evidence, or None.
+def clip_boxes(frame: np.ndarray, level: int, radius: int, per_channel: bool, area: int = 3, *,
+               use_numba=None) -> np.ndarray | None:  # fmt: skip
+    """Where a frame is too near a clipped area for its residual to be evidence: boxes
+    ``(y0, y1, x0, x1)`` (inclusive), or None.
 
     Parameters
     ----------
@@ -136,32 +139,30 @@ def clip_mask(frame: np.ndarray, level: int, radius: int, per_channel: bool, are
     level : int
         A value at or above it is clipped.
     radius : int
-        Developed photos (``per_channel`` false): a pixel clipped in every channel (a
-        white highlight) marks every pixel within ``radius`` (itself included), whose
-        demosaic and JPEG smear it reaches.
+        How far a clipped place reaches (its demosaic and JPEG smear).
     per_channel : bool
-        RAW colour planes: a subpixel is marked when one of its 8 same-channel
-        neighbours is clipped (not for being clipped itself: a hot photosite is).
+        RAW colour planes: each clipped channel of a place counts; developed photos
+        (false): a place counts when every channel is clipped (white).
     area : int
-        Only a clipped place with at least this many other clipped ones (of any
-        channel) in its 3x3 window counts: an area, a highlight; a lone clipped pixel or
-        photosite, or a pair, is a defect's own business.
+        Only a clipped place with at least this many other clipped ones in its 3x3
+        window counts: an area, a highlight. A lone clipped pixel or photosite, or a
+        pair, is a defect's own business.
 
     Returns
     -------
-    (M, N, 1 or C) ndarray of uint8, or None
-        None when nothing in the frame reaches the level.
+    (K, 4) ndarray of int32, or None
+        Every run of such places in a row, widened by ``radius``; None when there is none.
 
     Examples
     --------
-    >>> f = np.zeros((7, 7, 3), np.uint8); f[2:4, 2:4] = 255  # a white area of 2x2
-    >>> int(clip_mask(f, 250, 1, False)[..., 0].sum()), clip_mask(f, 250, 1, False, area=4)
-    (16, None)
+    >>> f = np.zeros((7, 9, 3), np.uint8); f[2:4, 2:4] = 255  # a white area of 2x2
+    >>> clip_boxes(f, 250, 1, False).tolist(), clip_boxes(f, 250, 1, False, area=4)
+    ([[1, 3, 1, 4], [2, 4, 1, 4]], None)
     """
     frame = np.ascontiguousarray(frame)
-    mask, hit = (_fast(use_numba) or numpy_impl).clip_mask(frame, int(level), int(radius), bool(per_channel),
-                                                           int(area))  # fmt: skip
-    return mask if hit else None
+    boxes = (_fast(use_numba) or numpy_impl).clip_boxes(frame, int(level), int(radius), bool(per_channel),
+                                                        int(area))  # fmt: skip
+    return boxes if len(boxes) else None
 
 
 def residual_histogram(frame: np.ndarray, step: int = 8, *, use_numba=None) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 A clipped highlight that recurs at one place (a window, a lamp, the sun in a series
 from one spot) would otherwise look like defects at its edges: there, in the frames
-that show it, the accumulator adds only the value sums (:func:`hotpixels.kernels.clip_mask`
-marks the places). A lone clipped pixel is a defect's own business (a hot pixel is
+that show it, the accumulator adds only the value sums (:func:`hotpixels.kernels.clip_boxes`
+finds the places). A lone clipped pixel is a defect's own business (a hot pixel is
 clipped), so only clipped *areas* count.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Clipping", "stack_masks"]
+__all__ = ["Clipping", "stack_boxes"]
 
 
 @dataclass(frozen=True)
@@ -44,20 +44,22 @@ class Clipping:
         every colour, a hot photosite one)."""
         return cls(int(0.98 * white), 1, True, 2)
 
-    def mask(self, frame: np.ndarray) -> np.ndarray | None:
-        """The frame's mask (None: nothing near clipping)."""
+    def boxes(self, frame: np.ndarray) -> np.ndarray | None:
+        """The frame's boxes (None: nothing near clipping)."""
         from hotpixels import kernels
 
-        return kernels.clip_mask(frame, self.level, self.radius, self.per_channel, self.area)
+        return kernels.clip_boxes(frame, self.level, self.radius, self.per_channel, self.area)
 
 
-def stack_masks(masks: list) -> np.ndarray | None:
-    """Per-frame masks (or None) as one stack for :func:`accumulate`; None if none."""
-    real = [m for m in masks if m is not None]
-    if not real:
-        return None
-    out = np.zeros((len(masks), *real[0].shape), np.uint8)
-    for i, m in enumerate(masks):
-        if m is not None:
-            out[i] = m
-    return out
+def stack_boxes(boxes: list) -> np.ndarray | None:
+    """Per-frame boxes (or None) of a stack, as ``(frame, y0, y1, x0, x1)`` rows for
+    :func:`hotpixels.stats.accumulate`; None when no frame has any.
+
+    Examples
+    --------
+    >>> stack_boxes([None, np.array([[1, 2, 3, 4]], np.int32)]).tolist()
+    [[1, 1, 2, 3, 4]]
+    """
+    rows = [np.column_stack([np.full(len(b), i, np.int32), b]) for i, b in enumerate(boxes)
+            if b is not None and len(b)]  # fmt: skip
+    return np.concatenate(rows).astype(np.int32) if rows else None

@@ -109,20 +109,33 @@ def _masked_row(a1, a2, arr, an, af, al, cur, rb, th, sq, enc, lenc, keep, sign)
             al[i] = e if e > al[i] else al[i]
 
 @numba.njit(cache=True, nogil=True)
-def _keep_row(mask_row, keep, c, per_channel):
-    n = mask_row.shape[0]
-    for x in range(n):
-        for k in range(c):
-            keep[x * c + k] = 1 - mask_row[x, k if per_channel else 0]
+def _keep_row(boxes, lo, hi, y, keep, c):
+    """Fill ``keep`` for row ``y`` from a frame's boxes ``lo:hi`` (in row order: their
+    ends never decrease); False when no box covers it."""
+    while lo < hi:  # the first box that ends at or after y
+        mid = (lo + hi) // 2
+        if boxes[mid, 2] < y:
+            lo = mid + 1
+        else:
+            hi = mid
+    covered = False
+    b = lo
+    while b < boxes.shape[0] and boxes[b, 1] <= y and boxes[b, 0] == boxes[lo, 0]:
+        if boxes[b, 2] >= y:
+            if not covered:
+                keep[:] = 1
+                covered = True
+            for i in range(boxes[b, 3] * c, (boxes[b, 4] + 1) * c):
+                keep[i] = 0
+        b += 1
+    return covered
 
 @numba.njit(cache=True, nogil=True)
-def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, masks, keep):
+def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, boxes, starts, keep):
     s1, s2, srr, nexc, seen, last = state
     nf, m, n, c = frames.shape
     width = n * c
     narrow = vs.dtype.type
-    masked = masks.shape[0] > 0
-    per_channel = masks.shape[3] > 1
     for y in range(y0, y1):
         a1, a2 = s1[y].reshape(width), s2[y].reshape(width)
         arr, an = srr[y].reshape(width), nexc[y].reshape(width)
@@ -133,8 +146,7 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, mask
             dn = frame[y + 1 if y < m - 1 else m - 2].reshape(width)
             cur = frame[y].reshape(width)
             _residual_row(up, cur, dn, vs, rb, c)
-            if masked:
-                _keep_row(masks[f, y], keep, c, per_channel)
+            if starts[f + 1] > starts[f] and _keep_row(boxes, starts[f], starts[f + 1], y, keep, c):
                 _masked_row(a1, a2, arr, an, af, al, cur, rb, narrow(ithr[f]), sq, encs[f], lencs[f],
                             keep, sign)
             elif sign > 0:
@@ -147,76 +159,74 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, mask
 
 
 @numba.njit(cache=True, nogil=True)
-def _area(clipped, area):  # pragma: no cover - compiled
-    m, n, c = clipped.shape
-    out = np.zeros((m, n, c), np.uint8)
-    for y in range(m):
+def _count_row(frame, y, lv, per_channel, out):  # pragma: no cover - compiled
+    _m, n, c = frame.shape
+    row = frame[y].reshape(n * c)
+    top = row[0]
+    for i in range(n * c):  # a max that vectorises: most rows reach no clipping at all
+        top = row[i] if row[i] > top else top
+    if top < lv:
+        out[:] = 0
+        return False
+    if c == 3 and not per_channel:  # white: the smallest channel clipped (vectorises)
+        found = False
         for x in range(n):
-            for k in range(c):
-                if not clipped[y, x, k]:
-                    continue
-                count = -1  # itself
-                for yy in range(max(y - 1, 0), min(y + 2, m)):
-                    for xx in range(max(x - 1, 0), min(x + 2, n)):
-                        for kk in range(c):
-                            count += clipped[yy, xx, kk]
-                out[y, x, k] = count >= area
-    return out
+            a, b, d = row[3 * x], row[3 * x + 1], row[3 * x + 2]
+            lo = a if a < b else b
+            lo = lo if lo < d else d
+            out[x] = lo >= lv
+        for x in range(n):
+            found = found or out[x] > 0
+        return found
+    found = False
+    for x in range(n):
+        k = 0
+        for ch in range(c):
+            k += frame[y, x, ch] >= lv
+        v = k if per_channel else (1 if k == c else 0)
+        out[x] = v
+        found = found or v > 0
+    return found
 
 @numba.njit(cache=True, nogil=True)
-def _clip_planes(frame, lv, area):  # pragma: no cover - compiled
-    m, n, c = frame.shape
-    clipped = np.zeros((m, n, c), np.uint8)
-    for y in range(m):
-        for x in range(n):
-            for k in range(c):
-                clipped[y, x, k] = frame[y, x, k] >= lv
-    seeds = _area(clipped, area)
-    out = np.zeros((m, n, c), np.uint8)
-    any_hit = False
-    for y in range(m):
-        for x in range(n):
-            for k in range(c):
-                if not seeds[y, x, k]:
-                    continue
-                any_hit = True
-                for yy in range(max(y - 1, 0), min(y + 2, m)):
-                    for xx in range(max(x - 1, 0), min(x + 2, n)):
-                        if yy != y or xx != x:
-                            out[yy, xx, k] = 1
-    return out, any_hit
-
-@numba.njit(cache=True, nogil=True)
-def _clip_white(frame, lv, radius, area):  # pragma: no cover - compiled
-    m, n, c = frame.shape
-    white = np.zeros((m, n, 1), np.uint8)
-    for y in range(m):
-        for x in range(n):
-            w = True
-            for k in range(c):
-                w = w and frame[y, x, k] >= lv
-            white[y, x, 0] = w
-    seeds = _area(white, area)
-    rows = np.zeros((m, n), np.uint8)
-    any_hit = False
-    for y in range(m):
-        for x in range(n):
-            if seeds[y, x, 0]:
-                any_hit = True
-                for xx in range(max(x - radius, 0), min(x + radius + 1, n)):
-                    rows[y, xx] = 1
-    out = np.zeros((m, n, 1), np.uint8)
-    if any_hit:
-        for y in range(m):
-            for x in range(n):
-                if rows[y, x]:
-                    for yy in range(max(y - radius, 0), min(y + radius + 1, m)):
-                        out[yy, x, 0] = 1
-    return out, any_hit
-
-def clip_mask(frame, level, radius, per_channel, area):
+def clip_boxes(frame, level, radius, per_channel, area):  # pragma: no cover - compiled
+    m, n, _c = frame.shape
     lv = frame.dtype.type(min(level, np.iinfo(frame.dtype).max))
-    return _clip_planes(frame, lv, area) if per_channel else _clip_white(frame, lv, radius, area)
+    cnt = np.zeros((3, n), np.int32)  # rows y-1, y, y+1 (rolling)
+    has = np.zeros(3, np.bool_)
+    boxes = []
+    has[1] = _count_row(frame, 0, lv, per_channel, cnt[1])
+    if m > 1:
+        has[2] = _count_row(frame, 1, lv, per_channel, cnt[2])
+    for y in range(m):
+        if has[1]:
+            run = -1
+            for x in range(n + 1):
+                seed = False
+                if x < n and cnt[1, x] > 0:
+                    w = -1
+                    for r in range(3):
+                        if has[r]:
+                            for xx in range(max(x - 1, 0), min(x + 2, n)):
+                                w += cnt[r, xx]
+                    seed = w >= area
+                if seed and run < 0:
+                    run = x
+                elif not seed and run >= 0:
+                    boxes.append((max(y - radius, 0), min(y + radius, m - 1), max(run - radius, 0),
+                                  min(x - 1 + radius, n - 1)))
+                    run = -1
+        for r in range(2):
+            cnt[r] = cnt[r + 1]
+            has[r] = has[r + 1]
+        has[2] = _count_row(frame, y + 2, lv, per_channel, cnt[2]) if y + 2 < m else False
+        if y + 2 >= m:
+            cnt[2] = 0
+    out = np.zeros((len(boxes), 4), np.int32)
+    for i in range(len(boxes)):
+        b = boxes[i]
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = b[0], b[1], b[2], b[3]
+    return out
 
 @numba.njit(cache=True, nogil=True)
 def block_sums(frame, step):  # pragma: no cover - compiled; compared with numpy in tests

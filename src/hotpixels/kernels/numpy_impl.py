@@ -45,13 +45,17 @@ def sample_residual(frame: np.ndarray, step: int = 8) -> np.ndarray:
     return 9 * frame[::step, ::step].astype(_wide(frame)) - box
 
 
-def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, masks=None):
+def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, boxes=None):
     s1, s2, srr, nexc, seen, last = state
     band = slice(y0, y1)
     for f, (frame, th, enc, lenc) in enumerate(zip(frames, ithr, encs, lencs, strict=True)):
         v = frame[band].astype(np.int64)
         r = band_residual(frame, y0, y1).astype(np.int64)
-        keep = 1 if masks is None else 1 - masks[f, band].astype(np.int64)
+        keep = 1
+        if boxes is not None and len(boxes):
+            rows = [keep_row(boxes, f, y, frame.shape[1], frame.shape[2]) for y in range(y0, y1)]
+            if any(k is not None for k in rows):
+                keep = np.stack([np.ones(frame.shape[1:], np.int64) if k is None else k for k in rows])
         out = ((r > th).astype(np.int64) - (r < -th)) * keep
         if sign != 0:
             for target, value in ((s1, v), (s2, v * v), (srr, ((r * r) >> 3) * keep), (nexc, out)):
@@ -62,42 +66,34 @@ def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, masks=None):
             np.maximum(last[band], np.where(big, lenc, 0).astype(last.dtype), out=last[band])
 
 
-def _area(clipped: np.ndarray, area: int) -> np.ndarray:
-    """Clipped places with at least ``area`` other clipped ones, of any channel, in
-    their 3x3 window (an area: a highlight)."""
-    m, n = clipped.shape[:2]
-    any_c = clipped.reshape(m, n, -1).sum(axis=2, dtype=np.int32)
-    pad = np.pad(any_c, 1)
-    count = np.zeros((m, n), np.int32)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            count += pad[1 + dy : 1 + dy + m, 1 + dx : 1 + dx + n]
-    count = count.reshape(m, n, *([1] * (clipped.ndim - 2))) - clipped
-    return clipped & (count >= area)
-
-
-def clip_mask(frame: np.ndarray, level: int, radius: int, per_channel: bool, area: int):
+def clip_boxes(frame: np.ndarray, level: int, radius: int, per_channel: bool, area: int) -> np.ndarray:
     m, n = frame.shape[:2]
-    if per_channel:  # a same-channel neighbour (not the subpixel itself) in a clipped area
-        hit = _area(frame >= level, area)
-        pad = np.pad(hit, ((1, 1), (1, 1), (0, 0)))
-        out = np.zeros(frame.shape, bool)
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                if dy or dx:
-                    out |= pad[1 + dy : 1 + dy + m, 1 + dx : 1 + dx + n]
-    else:  # a white clipped area within radius (itself included)
-        hit = _area((frame >= level).all(axis=2), area)
-        out = hit.copy()
-        for d in range(1, radius + 1):
-            out[:, d:] |= hit[:, :-d]
-            out[:, :-d] |= hit[:, d:]
-        rows = out.copy()
-        for d in range(1, radius + 1):
-            out[d:] |= rows[:-d]
-            out[:-d] |= rows[d:]
-        out = out[..., None]
-    return out.astype(np.uint8), bool(hit.any())
+    hit = frame >= level
+    cnt = hit.sum(axis=2, dtype=np.int32) if per_channel else hit.all(axis=2).astype(np.int32)
+    if not cnt.any():
+        return np.zeros((0, 4), np.int32)
+    pad = np.pad(cnt, 1)
+    window = sum(pad[1 + dy : 1 + dy + m, 1 + dx : 1 + dx + n] for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    seeds = (cnt > 0) & (window - 1 >= area)
+    boxes = []
+    for y in np.flatnonzero(seeds.any(axis=1)):
+        row = np.concatenate(([0], seeds[y].astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(row))
+        for xa, xb in zip(edges[::2], edges[1::2] - 1, strict=True):
+            boxes.append((max(y - radius, 0), min(y + radius, m - 1), max(xa - radius, 0),
+                          min(xb + radius, n - 1)))  # fmt: skip
+    return np.array(boxes, np.int32).reshape(-1, 4)
+
+
+def keep_row(boxes: np.ndarray, f: int, y: int, n: int, c: int) -> np.ndarray | None:
+    """1 where frame ``f``'s row ``y`` is evidence, 0 in its boxes; None: no box."""
+    on = boxes[(boxes[:, 0] == f) & (boxes[:, 1] <= y) & (boxes[:, 2] >= y)] if len(boxes) else boxes
+    if not len(on):
+        return None
+    keep = np.ones((n, c), np.int64)
+    for _, _, _, x0, x1 in on:
+        keep[x0 : x1 + 1] = 0
+    return keep
 
 
 def block_sums(frame: np.ndarray, step: int) -> np.ndarray:
