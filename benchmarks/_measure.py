@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 
 def tree_memory(pid: int, *, split: bool = False):
@@ -57,3 +61,20 @@ def run_measured(cmd: list[str], n: int, label: str = "") -> dict:
         raise SystemExit(f"stage {label or cmd} failed with exit code {proc.returncode}")
     return {"seconds": seconds, "rate": n / seconds, "pss": peak[0] / 2**20, "rss": peak[1] / 2**20,
             "own": peak[2] / 2**20, "child": peak[3] / 2**20}
+
+
+def photo_set(description: str) -> tuple[argparse.Namespace, Path]:
+    """Parse ``--frames``, ``--size`` and ``--workers``, and return them with the folder of
+    that many simulated JPEGs (made once, shared by the benchmarks)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--frames", type=int, default=40)
+    ap.add_argument("--size", default="3648x2736")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    data = Path(tempfile.gettempdir()) / f"hotpixels-bench-{args.size}-{args.frames}"
+    if len(list(data.glob("frame_*.jpg"))) < args.frames:
+        from hotpixels.sim.camera import simulate
+
+        print(f"simulating {args.frames} JPEGs of {args.size} in {data} (once) ...", flush=True)
+        simulate(data, frames=args.frames, size=args.size, seed=1)
+    return args, data

@@ -10,27 +10,15 @@ Usage: python benchmarks/bench_checkpoint.py [--frames 40] [--size 3648x2736] [-
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-from _measure import run_measured
+from _measure import photo_set, run_measured
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frames", type=int, default=40)
-    ap.add_argument("--size", default="3648x2736")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = ap.parse_args()
-    data = Path(tempfile.gettempdir()) / f"hotpixels-bench-{args.size}-{args.frames}"
-    if len(list(data.glob("frame_*.jpg"))) < args.frames:
-        from hotpixels.sim.camera import simulate
-
-        print(f"simulating {args.frames} JPEGs of {args.size} in {data} (once) ...", flush=True)
-        simulate(data, frames=args.frames, size=args.size, seed=1)
+    args, data = photo_set(__doc__.splitlines()[0])
     work = Path(tempfile.mkdtemp(prefix="hotpixels-bench-ckpt-"))
     base = [sys.executable, "-m", "hotpixels", "find", str(data), "-q", "-j", str(args.workers),
             "--overwrite"]  # fmt: skip
