@@ -18,7 +18,8 @@ scene cannot show it), and the line is at least 2 decades above the sensor's med
 (frames of pure noise, where nothing follows its neighbours, flag nothing).
 
 Each subpixel gets ``score = max(|z| / z_threshold, 10 ** (D - line))``, where the
-line is ``max(d_threshold, median D + 2)``; the second term is computed as a ratio of
+line is ``max(d_threshold, median D + max(2, 7 robust sigmas of D))`` (few frames
+spread D widely: 0.37 decades at 8 frames, 0.25 at 30); the second term is computed as a ratio of
 variances, so no logarithm is taken per subpixel. It counts only from
 :data:`DECOUPLING_MIN_FRAMES` frames on. 1.0 is the decision line, so the
 threshold adapts to the noise of the set and no fixed number of defects is ever
@@ -53,6 +54,8 @@ D_THRESHOLD = -0.5
 #: photos showed dozens), so stuck subpixels cannot be told yet.
 DECOUPLING_MIN_FRAMES = 8
 D_MARGIN = 2.0
+#: Robust sigmas of the sensor's log variance ratio the decoupling line keeps at least.
+SPREAD = 7.0
 MIN_SCENE_STD = 5.0
 TILE = 64
 
@@ -186,7 +189,12 @@ def evidence(
         # A ratio of 0 (neighbours that hardly varied) counts as D = -3.
         sample = np.concatenate(samples)
         typical = np.median(np.where(sample > 0, sample, 1e-3), axis=0)
-        line = np.maximum(10.0**d_threshold, typical * 10.0**D_MARGIN).astype(np.float32)
+        # The line sits D_MARGIN decades above the sensor's typical ratio, or SPREAD robust
+        # sigmas of its log-ratio when that is wider: with few frames two variances of
+        # a few scenes differ much by chance.
+        logs = np.log10(np.where(sample > 0, sample, 1e-3)) - np.log10(typical)
+        margin = np.maximum(D_MARGIN, SPREAD * 1.4826 * np.median(np.abs(logs), axis=0))
+        line = np.maximum(10.0**d_threshold, typical * 10.0**margin).astype(np.float32)
         if acc.n < DECOUPLING_MIN_FRAMES:  # too few scenes to tell a stuck subpixel
             line = np.full_like(line, np.finfo(np.float32).max)
         zt = np.float32(z_threshold)
