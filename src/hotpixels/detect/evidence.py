@@ -189,12 +189,14 @@ def evidence(
         # A ratio of 0 (neighbours that hardly varied) counts as D = -3.
         sample = np.concatenate(samples)
         typical = np.median(np.where(sample > 0, sample, 1e-3), axis=0)
-        # The line sits D_MARGIN decades above the sensor's typical ratio, or SPREAD robust
-        # sigmas of its log-ratio when that is wider: with few frames two variances of
-        # a few scenes differ much by chance.
+        # The line sits D_MARGIN decades above the sensor's typical ratio (and at least at
+        # d_threshold), or SPREAD robust sigmas of its log-ratio when that is wider (and
+        # the floor as much higher): with few frames two variances of a few scenes differ
+        # much by chance.
         logs = np.log10(np.where(sample > 0, sample, 1e-3)) - np.log10(typical)
         margin = np.maximum(D_MARGIN, SPREAD * 1.4826 * np.median(np.abs(logs), axis=0))
-        line = np.maximum(10.0**d_threshold, typical * 10.0**margin).astype(np.float32)
+        lowest = 10.0 ** (d_threshold + margin - D_MARGIN)
+        line = np.maximum(lowest, typical * 10.0**margin).astype(np.float32)
         if acc.n < DECOUPLING_MIN_FRAMES:  # too few scenes to tell a stuck subpixel
             line = np.full_like(line, np.finfo(np.float32).max)
         zt = np.float32(z_threshold)
