@@ -233,7 +233,7 @@ def find(
             continue
         dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, dates=g.dates,
                               **detect_kwargs)  # fmt: skip
-        confirm_first_seen(dmap, g.dates, _reader(g, decoder), workers=workers)
+        confirm_first_seen(dmap, g.dates, _reader(g, decoder), workers=workers, white=g.acc.white or None)
         log.info("%s: %d defect(s)", g.key.label(), len(dmap.defects))
         maps.append(GroupMap(g, dmap, None))
     maps.sort(key=lambda gm: (-len(gm.group.files), gm.group.key))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from hotpixels.detect import dating
 from hotpixels.detect.dating import confirm_first_seen
 from hotpixels.io.decode import decode
@@ -47,12 +49,35 @@ def test_confirming_a_date_reads_a_bounded_sample(raw_sims, monkeypatch, truth):
 
 def test_a_frame_that_cannot_be_read_again_is_not_counted(raw_sims, truth):
     sim, _, [(group, shared, _)] = raw_sims(1)
-    dmap = copy.deepcopy(shared)  # the session's map stays as found
     truth = truth(sim)
-    always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
-    always.first_seen = group.dates[10]
-    confirm_first_seen(dmap, group.dates, lambda rank: None)  # nothing could be read
-    assert always.first_seen == group.dates[10]
+    read = _reader(group)
+    dmap = copy.deepcopy(shared)  # the session's map stays as found
+    late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+    kept = late.first_seen
+    assert kept is not None
+    # every other earlier photo unreadable: the rest still show it was absent
+    confirm_first_seen(dmap, group.dates, lambda rank: None if rank % 2 else read(rank))
+    assert late.first_seen == kept
+    # none readable: nothing shows it was absent, so the date is not trusted
+    confirm_first_seen(dmap, group.dates, lambda rank: None)
+    assert late.first_seen is None
+
+
+def test_a_date_stays_only_where_earlier_photos_clearly_show_absence(raw_sims, truth):
+    sim, _, [(group, shared, _)] = raw_sims(1)
+    truth = truth(sim)
+    dmap = copy.deepcopy(shared)
+    late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+    kept = late.first_seen
+    read = _reader(group)
+
+    def saturated(rank):  # photos so bright around it that it could not have shown
+        frame = read(rank).copy()
+        frame[...] = np.iinfo(frame.dtype).max
+        return frame
+
+    confirm_first_seen(dmap, group.dates, saturated, white=int(np.iinfo(np.uint16).max))
+    assert late.first_seen is None and kept is not None
 
 
 def test_a_defect_gone_from_the_latest_photos_is_last_seen_before_them(tmp_path, sim_factory):

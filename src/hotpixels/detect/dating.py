@@ -22,8 +22,8 @@ from hotpixels.frames import strategy_for
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import NEVER_SEEN, Accumulator, frame_threshold
 
-__all__ = ["CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE", "confirm_first_seen", "first_seen",
-           "last_seen"]
+__all__ = ["ABSENT_SHARE", "CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE", "confirm_first_seen",
+           "first_seen", "last_seen"]
 
 #: A defect first seen after this share of the frames (and 3), and standing out in this
 #: share of the frames since (at least 5 and a fifth of all), appeared during the series.
@@ -31,6 +31,8 @@ LATE_SHARE = 0.1
 LATE_CONSISTENCY = 0.9
 #: Photos before a first date that are read again to confirm it (evenly spread).
 CONFIRM_FRAMES = 16
+#: Share of those photos that must show clearly that the defect was absent.
+ABSENT_SHARE = 0.6
 
 
 def first_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
@@ -86,7 +88,7 @@ def last_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
 
 
 def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.ndarray | None], *,
-                       workers: int = 1) -> None:  # fmt: skip
+                       workers: int = 1, white: int | None = None) -> None:  # fmt: skip
     """Drop a ``first_seen`` date when the photos before it show the defect after all.
 
     The state keeps only the first *strong* showing (6 sigmas); a weak defect may have
@@ -95,7 +97,10 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
     with the archive; ``workers`` at a time, on threads: the decoders release the
     GIL), and if the defect stood out in at least 2 of them and a fifth (its residual
     beyond the frame's noise threshold and half its mean excess, with its sign), it was
-    there: the date is removed.
+    there: the date is removed. The date is also removed unless most of them (at least
+    2 and :data:`ABSENT_SHARE`) show *clearly* that it was absent: where the defect
+    would have shown (its excess at least twice the frame's noise, and room for it
+    between its neighbours and full scale, or black for a dark one) it did not.
 
     Parameters
     ----------
@@ -108,6 +113,8 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
         hold it, or None when it cannot be read.
     workers : int
         Frames read at a time.
+    white : int, optional
+        The frames' full-scale value (default that of their dtype).
     """
     dated = [d for d in dmap.defects if d.first_seen is not None]
     if not dated:
@@ -121,6 +128,7 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
     before = {id(d): earlier(d.first_seen) for d in dated}
     looked = dict.fromkeys(points, 0)
     shown = dict.fromkeys(points, 0)
+    absent = dict.fromkeys(points, 0)
 
     def load(rank: int):
         frame = read(rank)
@@ -142,9 +150,24 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
                     # of the defect's mean excess
                     looked[key] += 1
                     shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
+                    absent[key] += _clearly_absent(frame, y, x, c, sign * r, threshold, d.excess, white)
     for d in dated:
-        if shown[id(d)] >= max(2, 0.2 * looked[id(d)]):
+        key = id(d)
+        if shown[key] >= max(2, 0.2 * looked[key]) or absent[key] < max(2, ABSENT_SHARE * looked[key]):
             d.first_seen = None
+
+
+def _clearly_absent(frame: np.ndarray, y: int, x: int, c: int, signed_r: int, threshold: int,
+                    excess: float | None, white: int | None) -> bool:  # fmt: skip
+    """Whether a frame shows clearly that a defect of mean ``excess`` was not there: it
+    would have stood out (twice the noise, and room for it) and it did not."""
+    e = abs(excess or 0.0)
+    top = white or np.iinfo(frame.dtype).max
+    m, n = frame.shape[:2]
+    rows = frame[max(y - 1, 0) : min(y + 2, m), max(x - 1, 0) : min(x + 2, n), c].astype(np.float64)
+    around = (rows.sum() - float(frame[y, x, c])) / max(rows.size - 1, 1)
+    room = (top - around) if (excess or 0) >= 0 else around
+    return 8 * e >= 2 * threshold and room >= e and signed_r < threshold
 
 
 def _spread(n: int, k: int) -> set[int]:
