@@ -42,3 +42,18 @@ def test_one_frame_is_never_enough(tmp_path):
         Image.fromarray(f).save(path)
     acc = scan(sim.frames).groups[0].acc
     assert (50, 60) in {(d.x, d.y) for d in detect_defects(acc).defects}
+
+
+def test_every_defect_has_a_confidence_that_ranks_strong_above_weak(sim_factory, tmp_path):
+    from hotpixels.maps.model import DefectMap
+
+    _, _, [gm] = sim_factory(frames=20, size="256x192", seed=4, fmt="png")
+    conf = {(d.x, d.y): d.confidence for d in gm.dmap.defects}
+    assert all(c is not None and 0 < c <= 1 for c in conf.values())
+    strong = [d.confidence for d in gm.dmap.defects if d.kind == "hot" and d.score >= 4 and not d.first_seen]
+    weak = [d.confidence for d in gm.dmap.defects if d.score < 1.5]
+    assert strong and min(strong) >= 0.8 and (not weak or min(weak) < min(strong))
+    path = tmp_path / "m.json"
+    gm.dmap.save(path)
+    assert {(d.x, d.y): d.confidence for d in DefectMap.load(path).defects} == conf
+    assert "conf" in group_report(gm, path).splitlines()[1]

@@ -97,6 +97,15 @@ class Evidence:
         """Mean excess of one subpixel over its 8 neighbours, in levels."""
         return float(self.acc.mean_residual(slice(y, y + 1))[0, x, c])
 
+    def confidence(self, y: int, x: int, c: int) -> float:
+        """How sure the decision on one subpixel is, 0 to 1: its significance (the score
+        over twice the line, at most 1) times the share of the frames that showed it
+        (3 sigmas, ``nexc``; 1 for a decoupled subpixel, which shows by ignoring its
+        neighbours rather than by an excess)."""
+        shown = abs(int(self.frames[y, x, c])) / self.acc.n
+        share = 1.0 if self.decoupling[y, x, c] >= 1.0 else min(1.0, shown)
+        return round(min(1.0, self.score(y, x, c) / 2.0) * share, 2)
+
 
 def bands(m: int, rows: int) -> list[slice]:
     """Row bands of ``rows`` (a multiple of TILE); the last one at least TILE rows."""

@@ -121,4 +121,5 @@ def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, c
         members=sorted(members, key=lambda p: (p[1], p[0])),
         mean=round(ev.mean(y, x, c), 2),
         excess=round(ev.mean_residual(y, x, c), 2),
+        confidence=ev.confidence(y, x, c),
     )

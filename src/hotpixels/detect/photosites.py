@@ -79,4 +79,5 @@ def _photosite_defect(ev: Evidence, strategy: FrameStrategy, names: tuple[str, .
         frames=abs(int(ev.frames[py, px, k])),
         mean=round(ev.mean(py, px, k), 2),
         excess=round(ev.mean_residual(py, px, k), 2),
+        confidence=ev.confidence(py, px, k),
     )

@@ -72,6 +72,7 @@ class Defect:
     excess: float | None = None
     first_seen: _dt.datetime | None = None
     last_seen: _dt.datetime | None = None
+    confidence: float | None = None  # 0..1: significance times the share of frames showing it
 
     def pixels(self) -> list[tuple[int, int]]:
         """Every ``(x, y)`` to repair: the centre and its members."""
@@ -246,6 +247,7 @@ def defect_from_dict(doc: dict) -> Defect:
         excess=doc.get("excess"),
         first_seen=_parse_time(doc.get("first_seen")),
         last_seen=_parse_time(doc.get("last_seen")),
+        confidence=doc.get("confidence"),
     )
 
 

@@ -86,6 +86,9 @@ def _check_defect(c: _Checker, d, where: str) -> None:
     c.text(d.get("kind"), f"{where}.kind", choices=_KINDS)
     for key in ("score", "mean", "excess"):
         c.number(d.get(key), f"{where}.{key}")
+    c.number(d.get("confidence"), f"{where}.confidence")
+    if isinstance(d.get("confidence"), Real) and not 0 <= d["confidence"] <= 1:
+        c.fail(f"{where}.confidence", "a number from 0 to 1", d["confidence"])
     c.text(d.get("channel"), f"{where}.channel")
     for i, ch in enumerate(c.items(d.get("channels"), f"{where}.channels")):
         c.text(ch, f"{where}.channels[{i}]", optional=False)

@@ -6,9 +6,9 @@ results, stderr for what happened along the way), and nothing here prints.
 Examples
 --------
 >>> from hotpixels.maps.model import Defect, DefectMap
->>> print(format_table(DefectMap(100, 80, [Defect(3, 4, "hot", 2.5, "G", frames=9)])))
-     x      y  kind     score  ch  frames  members
-     3      4  hot       2.50  G        9  0
+>>> print(format_table(DefectMap(100, 80, [Defect(3, 4, "hot", 2.5, "G", frames=9, confidence=0.9)])))
+     x      y  kind     score  conf  ch  frames  members
+     3      4  hot       2.50  0.90  G        9  0
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ __all__ = ["fix_summary", "format_cameras", "format_evaluation", "format_table",
 def format_table(dmap: DefectMap, defects: Sequence[Defect] | None = None) -> str:
     """The defects (default: the map's) as an aligned text table."""
     rows = defects if defects is not None else dmap.defects
-    lines = [f"{'x':>6} {'y':>6}  {'kind':<6} {'score':>7}  {'ch':<3} {'frames':>6}  members"]
+    lines = [f"{'x':>6} {'y':>6}  {'kind':<6} {'score':>7}  {'conf':>4}  {'ch':<3} {'frames':>6}  members"]
     for d in rows:
-        lines.append(f"{d.x:>6} {d.y:>6}  {d.kind:<6} {d.score:>7.2f}  {d.channel:<3} "
+        conf = f"{d.confidence:.2f}" if d.confidence is not None else ""
+        lines.append(f"{d.x:>6} {d.y:>6}  {d.kind:<6} {d.score:>7.2f}  {conf:>4}  {d.channel:<3} "
                      f"{d.frames if d.frames is not None else '':>6}  {len(d.members)}")  # fmt: skip
     return "\n".join(lines)
 
