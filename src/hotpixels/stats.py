@@ -55,7 +55,6 @@ __all__ = ["MAX_FRAMES", "MIN_FRAMES", "NEVER_SEEN", "STATE_FIELDS", "Accumulato
 
 #: The per-subpixel arrays of an :class:`Accumulator`, in the order kernels take them.
 STATE_FIELDS = ("s1", "s2", "srr", "nexc", "seen", "last")
-_FIELDS = STATE_FIELDS
 #: ``seen`` code of a frame of capture-date rank ``r``: ``NEVER_SEEN - r`` (0: never).
 NEVER_SEEN = 65535
 #: Largest ``floor(r^2 / 8)`` one 8-bit frame can add (``|r| <= 8 * 255``).
@@ -241,12 +240,12 @@ class Accumulator:
     @property
     def state(self) -> tuple[np.ndarray, ...]:
         """The arrays ``(s1, s2, srr, nexc, seen, last)``, as :func:`accumulate` takes them."""
-        return tuple(getattr(self, f) for f in _FIELDS)
+        return tuple(getattr(self, f) for f in STATE_FIELDS)
 
     @property
     def nbytes(self) -> int:
         """Bytes of per-subpixel state."""
-        return sum(getattr(self, f).nbytes for f in _FIELDS if getattr(self, f) is not None)
+        return sum(getattr(self, f).nbytes for f in STATE_FIELDS if getattr(self, f) is not None)
 
     def _check(self, frame: np.ndarray) -> None:
         if frame.ndim != 3 or frame.dtype not in (np.uint8, np.uint16):
@@ -254,7 +253,7 @@ class Accumulator:
             raise ParameterError(msg)
         if self.shape is None:
             new = Accumulator.empty(frame.shape, 8 if frame.dtype == np.uint8 else 16)
-            for name in ("shape", "bits", *_FIELDS):
+            for name in ("shape", "bits", *STATE_FIELDS):
                 setattr(self, name, getattr(new, name))
         elif frame.shape != self.shape or (frame.dtype == np.uint8) != (self.bits == 8):
             msg = f"frame {frame.shape} {frame.dtype} does not match the group's {self.shape}"
@@ -355,7 +354,7 @@ class Accumulator:
     def copy(self) -> Accumulator:
         """Deep copy."""
         arrays = {f: None if getattr(self, f) is None else getattr(self, f).copy()
-                  for f in _FIELDS}  # fmt: skip
+                  for f in STATE_FIELDS}  # fmt: skip
         return Accumulator(self.n, self.shape, self.bits, **arrays, first_taken=self.first_taken,
                            last_taken=self.last_taken, sources=list(self.sources),
                            black=self.black, white=self.white)  # fmt: skip
@@ -365,7 +364,7 @@ class Accumulator:
             return NotImplemented
         if (self.n, self.shape, self.bits) != (other.n, other.shape, other.bits):
             return False
-        return all(np.array_equal(getattr(self, f), getattr(other, f)) for f in _FIELDS)
+        return all(np.array_equal(getattr(self, f), getattr(other, f)) for f in STATE_FIELDS)
 
     __hash__ = None  # mutable
 

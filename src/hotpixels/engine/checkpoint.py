@@ -38,7 +38,6 @@ from hotpixels.stats import STATE_FIELDS, Accumulator
 
 __all__ = ["Saved", "fingerprint", "load", "save"]
 
-_FIELDS = STATE_FIELDS
 
 
 @dataclass
@@ -71,7 +70,7 @@ def save(path: Path, fp: str, states: dict[int, Accumulator], saved: Saved) -> N
     meta = {"fingerprint": fp, "done": saved.done,
             "outcomes": {str(k): v for k, v in saved.outcomes.items()}, "undone": saved.undone,
             "recent": {str(g): len(t) for g, t in saved.recent.items()}}  # fmt: skip
-    arrays = {f"g{g}_{name}": getattr(acc, name) for g, acc in states.items() for name in _FIELDS}
+    arrays = {f"g{g}_{name}": getattr(acc, name) for g, acc in states.items() for name in STATE_FIELDS}
     for g, thumbs in saved.recent.items():
         arrays.update({f"t{g}_{i}": t for i, t in enumerate(thumbs)})
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -102,7 +101,7 @@ def load(path: Path, fp: str, states: dict[int, Accumulator]) -> Saved:
                        "give another checkpoint file, or remove this one to start afresh")  # fmt: skip
                 raise ParameterError(msg)
             for g, acc in states.items():
-                for name in _FIELDS:
+                for name in STATE_FIELDS:
                     getattr(acc, name)[...] = data[f"g{g}_{name}"]
             recent = {int(g): [data[f"t{g}_{i}"] for i in range(n)] for g, n in meta["recent"].items()}
     except HotPixelsError:

@@ -94,14 +94,13 @@ def _result_of(part) -> ChunkResult:
     return part[0]
 
 
-def _merge(a, b) -> Accumulator:
-    a = a[1] if isinstance(a, tuple) else a
-    b = b[1] if isinstance(b, tuple) else b
-    return a.merge(b)
-
-
 def _state_of(part) -> Accumulator:
+    """A task's state (a task returns ``(result, state)``; a merge, the state)."""
     return part[1] if isinstance(part, tuple) else part
+
+
+def _merge(a, b) -> Accumulator:
+    return _state_of(a).merge(_state_of(b))
 
 
 # --- client side -------------------------------------------------------------------

@@ -22,7 +22,7 @@ from hotpixels.io.metadata import CameraKey
 from hotpixels.progress import started
 from hotpixels.stats import MAX_FRAMES
 
-__all__ = ["GroupPlan", "Plan", "confirm_headers", "make_plan", "ranked_files"]
+__all__ = ["GroupPlan", "Plan", "confirm_headers", "make_plan", "record_failure"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,12 @@ class GroupPlan:
         """Capture dates of the dated files, by rank."""
         return [i.taken for i in self.ranked]
 
+    def with_files(self, files, turned=()) -> GroupPlan:
+        """This group holding ``files`` (in accumulation order) and ``turned``, ranked
+        anew by capture date among them all."""
+        ranked = _ranked([*files, *turned])
+        return replace(self, files=tuple(ranked[: len(files)]), turned=tuple(ranked[len(files) :]))
+
 
 @dataclass
 class Plan:
@@ -88,14 +94,14 @@ class Plan:
 _TURNED = "turned"
 
 
-def _failed(failures: list, progress, path: Path, message: str) -> None:
+def record_failure(failures: list, progress, path: Path, message: str) -> None:
     """Record that ``path`` cannot be used, and tell ``progress``."""
     failures.append((path, message))
     if progress:
         progress(path, message)
 
 
-def ranked_files(infos: list[FileInfo]) -> list[FileInfo]:
+def _ranked(infos: list[FileInfo]) -> list[FileInfo]:
     """``infos`` (in their order) with their ``rank`` among them by capture date."""
     dated = sorted((i for i in infos if i.taken), key=lambda i: (i.taken, str(i.path)))
     ranks = {i.path: r for r, i in enumerate(dated)}
@@ -135,7 +141,7 @@ def _leave_out_copies(grouped: dict, failures: list, progress) -> tuple[dict, di
             turned.setdefault(parent, []).extend(grouped[k])
             continue
         for info in grouped[k]:
-            _failed(failures, progress, info.path, f"{info.path}: {why}")
+            record_failure(failures, progress, info.path, f"{info.path}: {why}")
     return {k: grouped[k] for k in grouped if k in out}, turned
 
 
@@ -190,7 +196,7 @@ def make_plan(
         try:
             info = probe(path, known)
         except HotPixelsError as err:
-            _failed(failures, progress, path, str(err))
+            record_failure(failures, progress, path, str(err))
             continue
         grouped.setdefault((info.key, info.bits), []).append(info)
     grouped, turned = _leave_out_copies(grouped, failures, progress)
@@ -201,8 +207,7 @@ def make_plan(
             msg = (f"{key.label()}: {len(infos) + len(extra)} photos, more than {MAX_FRAMES} in "
                    "one group; run on parts of the archive")  # fmt: skip
             raise ParameterError(msg)
-        ranked = ranked_files(infos + extra)
-        groups.append(GroupPlan(key, bits, tuple(ranked[: len(infos)]), tuple(ranked[len(infos) :])))
+        groups.append(GroupPlan(key, bits, ()).with_files(infos, extra))
     return Plan(groups, failures, seen.fix_outputs, repeats, seen.others, seen.duplicates)
 
 
@@ -227,11 +232,10 @@ def confirm_headers(plan: Plan, *, decoder: str | None = None,
                 decode(files[0], prefer=decoder)
                 break
             except HotPixelsError as err:
-                _failed(failures, progress, files[0].path, str(err))
+                record_failure(failures, progress, files[0].path, str(err))
                 files.pop(0)
         if len(files) < len(group.files):  # ranks without the files that are gone
-            ranked = ranked_files([*files, *group.turned])
-            group = replace(group, files=tuple(ranked[: len(files)]), turned=tuple(ranked[len(files) :]))
+            group = group.with_files(files, group.turned)
         if files:
             groups.append(group)
     return replace(plan, groups=groups, failures=failures)

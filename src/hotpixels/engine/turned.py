@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from hotpixels import kernels
-from hotpixels.engine.plan import GroupPlan, Plan, ranked_files
+from hotpixels.engine.plan import GroupPlan, Plan, record_failure
 from hotpixels.errors import HotPixelsError
 from hotpixels.io.decode import FileInfo, decode
 from hotpixels.progress import started
@@ -166,11 +166,8 @@ def _orient(group: GroupPlan, decoder, failures: list, progress) -> GroupPlan:
             why = (f"{info.path}: stored turned a quarter from the {size[0]}x{size[1]} photos of its "
                    "camera, and its defects do not show which way; turn it back (e.g. jpegtran "
                    "-rotate) to include it")  # fmt: skip
-        failures.append((info.path, why))
-        if progress:
-            progress(info.path, why)
-    files = sorted((*group.files, *joined), key=lambda i: str(i.path))
-    return replace(group, files=tuple(ranked_files(files)), turned=())
+        record_failure(failures, progress, info.path, why)
+    return group.with_files(sorted((*group.files, *joined), key=lambda i: str(i.path)))
 
 
 def bring_back_turned(plan: Plan, *, decoder: str | None = None,

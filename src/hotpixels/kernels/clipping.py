@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotpixels import kernels
+
 __all__ = ["Clipping", "stack_boxes"]
 
 
@@ -46,8 +48,6 @@ class Clipping:
 
     def boxes(self, frame: np.ndarray) -> np.ndarray | None:
         """The frame's boxes (None: nothing near clipping)."""
-        from hotpixels import kernels
-
         return kernels.clip_boxes(frame, self.level, self.radius, self.per_channel, self.area)
 
 
