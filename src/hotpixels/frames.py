@@ -56,11 +56,9 @@ class FrameStrategy:
     match_radius : int
         Distance within which an evaluation matches a found defect to a true one.
     dead_mean, hot_excess : float
-        Mean (fraction of full scale) at or below which a decoupled subpixel is dead,
-        and the excess from which a bright one is hot rather than warm.
-    dark_stuck : bool
-        A dark outlier that ignores the scene clearly above black is stuck, not dead
-        (linear, unsmeared values).
+        Level (fraction of full scale) at or below which a subpixel that ignores the
+        scene is dead, and the excess in linear light (:meth:`linear`) from which one
+        that follows it is hot rather than warm.
     fork_safe : bool
         Its decoder may run in forked workers.
     repaired_suffix : str
@@ -73,7 +71,6 @@ class FrameStrategy:
     match_radius: int
     dead_mean: float
     hot_excess: float
-    dark_stuck: bool
     fork_safe: bool
     repaired_suffix: str
 
@@ -103,6 +100,18 @@ class FrameStrategy:
         """Where this kind of frame is too near clipping to be evidence."""
         return Clipping.image(bits)
 
+    def linear(self, value: float) -> float:
+        """A value (fraction of full scale) in linear light: photos are taken as sRGB
+        encoded (the usual tone curve; a camera's own is near it).
+
+        Examples
+        --------
+        >>> round(IMAGE.linear(0.5), 3), RAW.linear(0.5)
+        (0.214, 0.5)
+        """
+        v = min(max(value, 0.0), 1.0)
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
 
 @dataclass(frozen=True)
 class RawFrame(FrameStrategy):
@@ -128,16 +137,20 @@ class RawFrame(FrameStrategy):
     def clipping(self, bits: int, levels: tuple[int, int] | None = None) -> Clipping:
         return Clipping.raw(levels[1] if levels else 65535)
 
+    def linear(self, value: float) -> float:
+        return value
+
 
 #: Developed photos (JPEG, PNG, TIFF): pixels as stored, one defect smeared over a few.
+#: A demosaic and a JPEG smear the scene into a defect's pixel, so a dead one reads up to
+#: 0.1; the smear also shrinks a hot offset, which stays above 0.07 in linear light.
 IMAGE = FrameStrategy(FrameKind.IMAGE, files="developed photos", smeared=True, match_radius=2,
-                      dead_mean=0.1, hot_excess=0.08, dark_stuck=False, fork_safe=True,
-                      repaired_suffix="")  # fmt: skip
-#: RAW mosaics. Values are linear: a dark stuck photosite sits above 0.03 of full scale
-#: and a warm offset stays below 0.25. LibRaw is not fork-safe; a repaired RAW file is
-#: developed to a 16-bit TIFF.
-RAW = RawFrame(FrameKind.RAW, files="RAW files", smeared=False, match_radius=0, dead_mean=0.03,
-               hot_excess=0.25, dark_stuck=True, fork_safe=False, repaired_suffix=".tif")  # fmt: skip
+                      dead_mean=0.1, hot_excess=0.07, fork_safe=True, repaired_suffix="")  # fmt: skip
+#: RAW mosaics. Values are linear and unsmeared: a dead photosite reads black (within
+#: 0.01 of full scale) and a warm offset stays below 0.25. LibRaw is not fork-safe; a
+#: repaired RAW file is developed to a 16-bit TIFF.
+RAW = RawFrame(FrameKind.RAW, files="RAW files", smeared=False, match_radius=0, dead_mean=0.01,
+               hot_excess=0.25, fork_safe=False, repaired_suffix=".tif")  # fmt: skip
 _STRATEGIES = {FrameKind.IMAGE: IMAGE, FrameKind.RAW: RAW}
 
 

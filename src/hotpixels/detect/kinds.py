@@ -1,18 +1,86 @@
 """What kind of defect a subpixel is: hot, warm, stuck or dead.
 
-Negative excess is dead; a decoupled subpixel (one that ignores its neighbours) is hot
-when its mean sits near full scale, stuck otherwise, dead when dark; a positive excess
-is hot from the frame's ``hot_excess`` (a fraction of full scale) and warm below it.
+The kind is read from how the subpixel's value follows the scene. Over the frames its
+value ``v`` is fitted to the mean ``s`` of its 8 same-channel neighbours, ``v = a + b s``
+(from the accumulator's sums: the neighbours' temporal variance stands for that of their
+mean), which gives the *slope* ``b`` and the *level* ``L = a / (1 - b)`` the value
+tends to whatever the scene:
+
+- ``b`` near 1, the value follows the scene: a positive excess (in linear light, where
+  an offset is an offset) is **hot** from the frame's ``hot_excess`` and **warm** below
+  it, a negative one **dead**;
+- otherwise the value ignores the scene (a demosaic and JPEG smear the neighbours into a
+  developed pixel, so its slope is rarely 0) and its level says the kind: **dead** at
+  or below ``dead_mean``, **hot** near full scale (a photosite that saturates in most
+  frames looks exactly like one stuck there), **stuck** at any level between.
+
 The levels come from the frame's strategy (:mod:`hotpixels.frames`): RAW values are
 linear and unsmeared, photo values are not.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from hotpixels.detect.evidence import Evidence
 from hotpixels.frames import FrameStrategy
 
-__all__ = ["classify"]
+__all__ = ["FOLLOWS", "HOT_LEVEL", "classify", "scene_line"]
+
+#: Slope from which a value follows the scene (a normal subpixel has 1).
+FOLLOWS = 0.8
+#: Level (share of full scale) from which a value that ignores the scene is hot.
+HOT_LEVEL = 0.9
+#: Mean (share of full scale) from which a subpixel that ignores the scene is hot.
+HOT_MEAN = 0.85
+
+
+def scene_line(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float]:
+    """Slope and level of subpixel ``(y, x, c)``'s value against its neighbours' mean.
+
+    Parameters
+    ----------
+    ev : Evidence
+    y, x, c : int
+        Row, column and channel in the statistics.
+
+    Returns
+    -------
+    slope : float
+        ``b`` of ``v = a + b s`` (1: follows the scene; 0: ignores it).
+    level : float
+        ``a / (1 - b)`` over full scale, above black: where the value stays whatever
+        the scene (``inf`` for a slope of 1 or more).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hotpixels.detect.evidence import evidence
+    >>> from hotpixels.stats import Accumulator
+    >>> acc = Accumulator.empty((5, 5, 1), 8)
+    >>> for level in range(40, 240, 20):
+    ...     frame = np.full((5, 5, 1), level, np.uint8)
+    ...     frame[2, 2] = 128                      # stuck at half scale
+    ...     _ = acc.update(frame)
+    >>> slope, level = scene_line(evidence(acc), 2, 2, 0)
+    >>> round(slope, 2), round(level, 2)
+    (0.0, 0.5)
+    """
+    acc = ev.acc
+    m, n, _ = acc.shape
+    rows, cols = slice(max(y - 1, 0), min(y + 2, m)), slice(max(x - 1, 0), min(x + 2, n))
+    var = acc.variance(rows)[:, cols, c]
+    mean = acc.mean(rows)[:, cols, c]
+    cy, cx = y - rows.start, x - cols.start
+    around = np.ones(var.shape, bool)
+    around[cy, cx] = False
+    v_var, s_var = float(var[cy, cx]), float(var[around].mean())
+    # var(v - s) = var(v) + var(s) - 2 cov(v, s), with var(s) taken as the neighbours'.
+    r_var = float(acc.residual_variance(slice(y, y + 1))[0, x, c])
+    slope = (v_var + s_var - r_var) / 2.0 / max(s_var, 1e-9)
+    a = float(mean[cy, cx]) - slope * float(mean[around].mean())
+    level = np.inf if slope >= 1.0 else (a / (1.0 - slope) - acc.black) / ev.full_scale
+    return slope, float(level)
 
 
 def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> str:
@@ -30,21 +98,16 @@ def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> s
     -------
     {"hot", "warm", "stuck", "dead"}
     """
-    z = ev.z[y, x, c]
+    slope, level = scene_line(ev, y, x, c)
     mean = (ev.mean(y, x, c) - ev.acc.black) / ev.full_scale
-    excess = ev.mean_residual(y, x, c) / ev.full_scale
-    decoupled = ev.decoupling[y, x, c] >= 1.0
-    if z < 0 and abs(z) >= ev.z_threshold:
-        # Linear and unsmeared (RAW): a dark outlier that ignores the scene at a value
-        # clearly above black is stuck, not dead.
-        stuck = strategy.dark_stuck and decoupled and mean > strategy.dead_mean
-        return "stuck" if stuck else "dead"
-    if decoupled and abs(z) < ev.z_threshold:
-        if mean >= 0.9:
-            return "hot"
-        return "dead" if mean <= strategy.dead_mean else "stuck"
-    if decoupled and mean >= 0.85:
+    if slope >= FOLLOWS:
+        if ev.z[y, x, c] < 0:
+            return "dead"
+        scene = mean - ev.mean_residual(y, x, c) / ev.full_scale
+        excess = strategy.linear(mean) - strategy.linear(scene)
+        return "hot" if excess >= strategy.hot_excess else "warm"
+    if level <= strategy.dead_mean:
+        return "dead"
+    if level >= HOT_LEVEL or mean >= HOT_MEAN:
         return "hot"
-    if decoupled and excess < 0.1 and mean < 0.8:
-        return "stuck"
-    return "hot" if excess >= strategy.hot_excess else "warm"
+    return "stuck"
