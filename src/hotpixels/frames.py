@@ -147,9 +147,10 @@ class RawFrame(FrameStrategy):
 IMAGE = FrameStrategy(FrameKind.IMAGE, files="developed photos", smeared=True, match_radius=2,
                       dead_mean=0.1, hot_excess=0.07, fork_safe=True, repaired_suffix="")  # fmt: skip
 #: RAW mosaics. Values are linear and unsmeared: a dead photosite reads black (within
-#: 0.01 of full scale) and a warm offset stays below 0.25. LibRaw is not fork-safe; a
-#: repaired RAW file is developed to a 16-bit TIFF.
-RAW = RawFrame(FrameKind.RAW, files="RAW files", smeared=False, match_radius=0, dead_mean=0.01,
+#: 0.005 of full scale; one stuck at 15 % of a developed photo reads 0.01) and a warm
+#: offset stays below 0.25. LibRaw is not fork-safe; a repaired RAW file is developed
+#: to a 16-bit TIFF.
+RAW = RawFrame(FrameKind.RAW, files="RAW files", smeared=False, match_radius=0, dead_mean=0.005,
                hot_excess=0.25, fork_safe=False, repaired_suffix=".tif")  # fmt: skip
 _STRATEGIES = {FrameKind.IMAGE: IMAGE, FrameKind.RAW: RAW}
 

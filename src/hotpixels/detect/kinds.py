@@ -10,9 +10,10 @@ tends to whatever the scene:
   an offset is an offset) is **hot** from the frame's ``hot_excess`` and **warm** below
   it, a negative one **dead**;
 - otherwise the value ignores the scene (a demosaic and JPEG smear the neighbours into a
-  developed pixel, so its slope is rarely 0) and its level says the kind: **dead** at
-  or below ``dead_mean``, **hot** near full scale (a photosite that saturates in most
-  frames looks exactly like one stuck there), **stuck** at any level between.
+  developed pixel, so its slope is rarely 0) and its level (in unsmeared RAW values
+  simply the mean) says the kind: **dead** at or below ``dead_mean``, **hot** near full
+  scale (a photosite that saturates in most frames looks exactly like one stuck there)
+  or far brighter than the scene, **stuck** at any level between.
 
 The levels come from the frame's strategy (:mod:`hotpixels.frames`): RAW values are
 linear and unsmeared, photo values are not.
@@ -100,14 +101,18 @@ def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> s
     """
     slope, level = scene_line(ev, y, x, c)
     mean = (ev.mean(y, x, c) - ev.acc.black) / ev.full_scale
+    scene = mean - ev.mean_residual(y, x, c) / ev.full_scale
+    excess = strategy.linear(mean) - strategy.linear(scene)
     if slope >= FOLLOWS:
         if ev.z[y, x, c] < 0:
             return "dead"
-        scene = mean - ev.mean_residual(y, x, c) / ev.full_scale
-        excess = strategy.linear(mean) - strategy.linear(scene)
         return "hot" if excess >= strategy.hot_excess else "warm"
-    if level <= strategy.dead_mean:
+    # Unsmeared (RAW): the value itself is the level, which a small error of the
+    # slope cannot move.
+    if (level if strategy.smeared else mean) <= strategy.dead_mean:
         return "dead"
-    if level >= HOT_LEVEL or mean >= HOT_MEAN:
+    # Saturated, or far brighter than the scene (one that appeared during the series
+    # mixes two regimes, so its slope says little).
+    if level >= HOT_LEVEL or mean >= HOT_MEAN or excess >= strategy.hot_excess:
         return "hot"
     return "stuck"

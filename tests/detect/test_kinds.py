@@ -1,0 +1,76 @@
+"""Kinds that mean something: stuck at any level (a value that ignores the scene), hot
+and warm by the offset in linear light, dead when dark; in developed photos and RAW."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hotpixels.detect.evidence import evidence
+from hotpixels.detect.kinds import classify
+from hotpixels.frames import IMAGE
+from hotpixels.pipeline import find
+from hotpixels.sim.camera import simulate
+from hotpixels.sim.style import CameraStyle
+from hotpixels.stats import Accumulator
+
+
+def _kinds(dmap, sim):
+    """(true kind, found kind, note) of every true defect found within 2 px."""
+    out = []
+    for t in sim.defects:
+        near = [d for d in dmap.defects if abs(d.x - t.x) <= 2 and abs(d.y - t.y) <= 2]
+        if near:
+            best = min(near, key=lambda d: (abs(d.x - t.x) + abs(d.y - t.y), -d.score))
+            out.append((t.kind, best.kind, t.note))
+    return out
+
+
+def _right(kinds) -> float:
+    ok = [found == true or (true == "stuck" and found == "hot" and "90%" in note)
+          for true, found, note in kinds]  # fmt: skip
+    return sum(ok) / len(ok)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_jpeg_kinds_right_and_stuck_at_dark_and_mid_levels(tmp_path, seed):
+    sim = simulate(tmp_path, frames=30, size="640x480", seed=seed,
+                   style=CameraStyle(stuck_range=True, pairs=True))  # fmt: skip
+    _, [gm] = find(sim.frames)
+    kinds = _kinds(gm.dmap, sim)
+    assert _right(kinds) >= 0.9, kinds
+    # Dark and mid levels: before, these were dead and hot. (Stuck near the scenes' own
+    # level, 70 %, has little excess and is sometimes found a pixel off as warm.)
+    mid = [found for true, found, note in kinds if note in ("stuck at 30%", "stuck at 50%")]
+    assert len(mid) == 2 and all(k == "stuck" for k in mid), kinds
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_raw_stuck_at_every_level_is_stuck(tmp_path, seed):
+    pytest.importorskip("rawpy")
+    pytest.importorskip("tifffile")
+    sim = simulate(tmp_path, frames=25, size="480x360", seed=seed, raw=True, fmt="png",
+                   style=CameraStyle(stuck_range=True))  # fmt: skip
+    _, [gm] = find(sim.raw_frames)
+    kinds = _kinds(gm.dmap, sim)
+    stuck = [(found, note) for true, found, note in kinds if true == "stuck" and "90%" not in note]
+    assert len(stuck) >= 5 and all(k == "stuck" for k, _ in stuck), kinds
+    assert all(found == "dead" for true, found, _ in kinds if true == "dead"), kinds
+
+
+def _one_pixel(values, scene) -> str:
+    acc = Accumulator.empty((5, 5, 1), 8)
+    for v, s in zip(values, scene, strict=True):
+        frame = np.full((5, 5, 1), s, np.uint8)
+        frame[2, 2] = v
+        acc.update(frame)
+    return classify(evidence(acc), 2, 2, 0, IMAGE)
+
+
+def test_scene_line_tells_each_kind():
+    scene = np.linspace(30, 200, 12).round().astype(int)
+    assert _one_pixel([90] * 12, scene) == "stuck"  # ignores the scene at 35 %
+    assert _one_pixel([3] * 12, scene) == "dead"
+    assert _one_pixel([250] * 12, scene) == "hot"  # saturated: hot (looks stuck at full)
+    assert _one_pixel(np.minimum(scene + 60, 255), scene) == "hot"
+    assert _one_pixel(scene + 8, scene) == "warm"
