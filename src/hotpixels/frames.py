@@ -26,7 +26,7 @@ from hotpixels.errors import ParameterError
 from hotpixels.kernels.clipping import Clipping
 from hotpixels.mosaic import photosite, plane_of
 
-__all__ = ["IMAGE", "RAW", "FrameKind", "FrameStrategy", "RawFrame", "strategy_for"]
+__all__ = ["IMAGE", "RAW", "FrameKind", "FrameStrategy", "RawFrame", "srgb_decode", "strategy_for"]
 
 _CHANNELS = {1: ("L",), 3: ("R", "G", "B")}
 
@@ -39,6 +39,17 @@ class FrameKind(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def srgb_decode(value: float) -> float:
+    """An sRGB-encoded value in 0..1 -> linear light (the sRGB transfer curve).
+
+    Examples
+    --------
+    >>> srgb_decode(1.0), round(srgb_decode(0.02), 5)
+    (1.0, 0.00155)
+    """
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
 
 
 @dataclass(frozen=True)
@@ -109,8 +120,7 @@ class FrameStrategy:
         >>> round(IMAGE.linear(0.5), 3), RAW.linear(0.5)
         (0.214, 0.5)
         """
-        v = min(max(value, 0.0), 1.0)
-        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+        return srgb_decode(min(max(value, 0.0), 1.0))
 
 
 @dataclass(frozen=True)

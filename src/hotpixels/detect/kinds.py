@@ -26,7 +26,7 @@ import numpy as np
 from hotpixels.detect.evidence import Evidence
 from hotpixels.frames import FrameStrategy
 
-__all__ = ["FOLLOWS", "HOT_LEVEL", "classify", "scene_line"]
+__all__ = ["FOLLOWS", "HOT_LEVEL", "HOT_MEAN", "classify", "scene_line"]
 
 #: Slope from which a value follows the scene (a normal subpixel has 1).
 FOLLOWS = 0.8

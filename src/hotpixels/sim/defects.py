@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpixels.errors import ParameterError
+from hotpixels.frames import srgb_decode
 from hotpixels.sim.sensor import CFA_PATTERN, SENSITIVITY
 
 __all__ = ["PAIRS", "STUCK_LEVELS", "SimulatedDefect", "apply_defects", "plan_defects", "plan_extra"]
@@ -111,8 +112,6 @@ def plan_extra(rng: np.random.Generator, w: int, h: int, placed: list, *, pairs:
                stuck_range: bool) -> list[SimulatedDefect]:  # fmt: skip
     """More defects beside ``placed`` (24 px from every other): the adjacent pairs of
     :data:`PAIRS` and stuck photosites at :data:`STUCK_LEVELS`."""
-    from hotpixels.sim.sensor import srgb_decode
-
     out: list[SimulatedDefect] = []
 
     def free(x: int, y: int) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["CFA_PATTERN", "FULL_WELL_ISO100", "RAW_BLACK", "READ_NOISE_E", "SENSITIVITY", "WHITE",
-           "demosaic_bilinear", "develop", "srgb_decode", "srgb_encode"]  # fmt: skip
+           "demosaic_bilinear", "develop", "srgb_encode"]  # fmt: skip
 
 #: Channel index (0 R, 1 G, 2 B) of the photosite at ``(y % 2, x % 2)``.
 CFA_PATTERN = np.array([[0, 1], [1, 2]], dtype=np.intp)
@@ -79,11 +79,6 @@ def srgb_encode(linear: np.ndarray) -> np.ndarray:
     """Linear light in 0..1 -> 8-bit sRGB (the tone curve through a 16-bit table)."""
     idx = (np.clip(linear, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
     return _LUT[idx]
-
-
-def srgb_decode(value: float) -> float:
-    """An sRGB value in 0..1 -> linear light."""
-    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
 
 
 def develop(mosaic12: np.ndarray) -> np.ndarray:
