@@ -4,7 +4,8 @@ Demosaicing and JPEG smear one defect over a few pixels and channels. The centre
 defect is a pixel whose strongest channel is a local maximum among the neighbours whose
 strongest channel is the same (so two adjacent photosites of different colours stay two
 defects); every pixel within 2 px with a score of at least 0.3 is a *member* (the pixels
-a repair should replace).
+a repair should replace). Two photosites whose smears merged into one blob are told
+apart by :mod:`hotpixels.detect.pairs`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import classify
+from hotpixels.detect.pairs import split_pairs
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
 
@@ -47,8 +49,11 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     score_px, dominant = ev.best, ev.dominant
     strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))]
     centres = _centres(ev, score_px, dominant, strong)
+    seconds = split_pairs(ev, centres, len(names))
+    channel = {(y, x): c for y, x, c in seconds}
+    centres += [(y, x) for y, x, _ in seconds]
     near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
-    return ([_make_defect(ev, strategy, names, y, x, centres) for y, x in centres],
+    return ([_make_defect(ev, strategy, names, y, x, centres, channel.get((y, x))) for y, x in centres],
             [_make_defect(ev, strategy, names, y, x, near) for y, x in near])
 
 
@@ -97,9 +102,10 @@ def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:
     return any(max(abs(p[0] - y), abs(p[1] - x)) <= FOOTPRINT for y, x in centres)
 
 
-def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, centres) -> Defect:
+def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, centres,
+                 c: int | None = None) -> Defect:  # fmt: skip
     score_px = ev.best
-    c = int(ev.dominant[y, x])
+    c = int(ev.dominant[y, x]) if c is None else c
     m, n = score_px.shape
     members = []
     for yy in range(max(y - 2, 0), min(y + 3, m)):
