@@ -16,6 +16,7 @@ from hotpixels.cli.export import export_cmd
 from hotpixels.cli.find import find_cmd
 from hotpixels.cli.fix import fix_cmd
 from hotpixels.cli.import_ import import_cmd
+from hotpixels.cli.report import report_cmd
 from hotpixels.cli.simulate import simulate_cmd
 
 __all__ = ["cli", "main"]
@@ -35,11 +36,14 @@ def cli() -> None:
       hotpixels fix photo.jpg 1500,1271      repair one pixel, write c_photo.jpg
       hotpixels find raws/ -o raw.json && hotpixels export raw.json -f dcraw
                                              a list for dcraw, LibRaw, rawpy
+      hotpixels report map.json --photos ~/Pictures -o map.html
+                                             see the defects: one HTML file to share
     Every command takes -v (say what the library does) and -q (results and errors only).
     """
 
 
-for _cmd in (find_cmd, fix_cmd, cameras_cmd, export_cmd, import_cmd, simulate_cmd, evaluate_cmd, demo_cmd):
+for _cmd in (find_cmd, fix_cmd, cameras_cmd, export_cmd, report_cmd, import_cmd, simulate_cmd, evaluate_cmd,
+             demo_cmd):
     cli.add_command(_cmd)
 
 

@@ -47,6 +47,10 @@ def demo_cmd(out, frames, seed, quiet):
                    f"{res.error_after:.1f} levels.")  # fmt: skip
         click.echo(f"\nFiles:\n  photos      {out / 'photos'} (truth.json, clean/ twins)\n"
                    f"  defect map  {res.map_path}\n  repaired    {out / 'fixed'}")  # fmt: skip
+        if res.report_path is not None:
+            click.echo(f"  report      {res.report_path}   (open it in a browser)")
+        else:
+            click.echo('  report      not written: pip install "hotpixels[report]"')
         click.echo("\nNext: hotpixels find YOUR_PHOTOS -o my-camera.json")
         return EXIT_OK
 

@@ -25,6 +25,29 @@ from hotpixels.cli.options import (
 __all__ = ["find_cmd"]
 
 
+def _check_outputs(output: Path, report: Path | None, overwrite: bool) -> None:
+    """Fail before any work when the map or the report cannot be written."""
+    if output.exists() and not output.is_dir() and not overwrite:
+        fail(f"{output}: exists; use --overwrite or another -o")
+    if report is not None and report.exists() and not overwrite:
+        fail(f"{report}: exists; use --overwrite or another --report")
+    folder = output if output.is_dir() else output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        fail(f"{output}: cannot write there (no such folder, or not writable); choose another -o")
+
+
+def _reports(result, written: dict, report: Path, quiet: bool) -> None:
+    """Write the HTML report of every written map, with its group's photos for the crops."""
+    from hotpixels.cli.report import report_paths
+    from hotpixels.report.html import write_report
+
+    done = [gm for gm in result.maps if id(gm) in written]
+    for gm, target in zip(done, report_paths(report, [written[id(gm)] for gm in done]), strict=True):
+        path = write_report(gm.dmap, target, gm.group.files)
+        if not quiet:
+            echo_err(f"report written to {path}")
+
+
 def _engine(engine: str | None, scheduler: str | None, ship_bytes: bool, workers: int,
             decoder: str | None, quiet: bool):  # fmt: skip
     """The Dask engine the options ask for, or None for the local one."""
@@ -83,10 +106,13 @@ def _engine(engine: str | None, scheduler: str | None, ship_bytes: bool, workers
               help="With Dask: send each file's bytes from here, for workers that cannot see "
                    "the files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the map(s) as JSON on stdout.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write an HTML report of each map (one per camera, named after its map "
+                   "when there are several); needs pip install \"hotpixels[report]\".")
 @verbose_option
 @quiet_option
 def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, tmp_dir, checkpoint,
-             checkpoint_every, engine, scheduler, ship_bytes, as_json, quiet):  # fmt: skip
+             checkpoint_every, engine, scheduler, ship_bytes, as_json, report, quiet):  # fmt: skip
     """Find the defective pixels of a camera from many of its photos.
 
     PATHS are photos and folders (searched recursively for .jpg, .png, .tif and
@@ -107,6 +133,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
       hotpixels find /archive --checkpoint run.ckpt   # stop any time; the same again resumes
       hotpixels find /archive --engine dask -j 8      # a local Dask cluster of 8 workers
       hotpixels find /nfs/archive --scheduler tcp://head:8786   # an existing cluster
+      hotpixels find ~/Pictures -o d80.json --report d80.html   # and an HTML report
     """
 
     def body() -> int:
@@ -114,11 +141,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
         from hotpixels.pipeline import find
         from hotpixels.report.text import group_header, group_report, run_summary
 
-        if output.exists() and not output.is_dir() and not overwrite:
-            fail(f"{output}: exists; use --overwrite or another -o")
-        folder = output if output.is_dir() else output.parent if str(output.parent) else Path(".")
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            fail(f"{output}: cannot write there (no such folder, or not writable); choose another -o")
+        _check_outputs(output, report, overwrite)
         bar = Progress(quiet=quiet)
         prefer = None if decoder == "auto" else decoder
         n = workers or default_workers()
@@ -132,6 +155,8 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
         written = {id(gm): path for gm, path in result.save(output, overwrite=overwrite)}
         if checkpoint is not None:
             checkpoint.unlink(missing_ok=True)  # the maps hold it all now
+        if report is not None:
+            _reports(result, written, report, quiet)
         for i, gm in enumerate(result.maps):
             if i and (not quiet or as_json):
                 echo_err("")

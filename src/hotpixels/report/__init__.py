@@ -1,1 +1,2 @@
-"""Reports of results: text tables and summaries for the terminal (``text``)."""
+"""Reports of results: text tables and summaries for the terminal (``text``), and the
+self-contained HTML report (``html``, with ``figures`` and ``crops``)."""

@@ -1,22 +1,28 @@
-"""The demo: simulate a camera, find its defects, score them, repair a few photos."""
+"""The demo: simulate a camera, find its defects, score them, repair a few photos, and
+write the HTML report (with the ``report`` extra)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from hotpixels.errors import MissingDependencyError
 from hotpixels.io.images import read_frame
 from hotpixels.maps.model import DefectMap
 from hotpixels.pipeline import find
 from hotpixels.progress import started
 from hotpixels.repair.files import FixResult, fix_files
+from hotpixels.report.html import write_report
 from hotpixels.sim.camera import simulate
 from hotpixels.sim.evaluate import Evaluation, evaluate
 
 __all__ = ["DemoResult", "repair_error", "run_demo"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,6 +36,7 @@ class DemoResult:
     fixed: FixResult
     error_before: float
     error_after: float
+    report_path: Path | None = None  # None without the report extra
 
 
 def repair_error(repaired: Path, clean: Path, pixels) -> tuple[float, float]:
@@ -100,5 +107,10 @@ def run_demo(
     before = [repair_error(src, sim.clean_frames[i], pixels)[1] for i, src in enumerate(targets)]
     after = [repair_error(dst, sim.clean_frames[i], pixels)[1]
              for i, (_, dst, _, _) in enumerate(fixed.written)]  # fmt: skip
+    try:
+        report = write_report(dmap, out / "report.html", sim.frames)
+    except MissingDependencyError as err:
+        log.warning("no report: %s", err)
+        report = None
     return DemoResult(out, map_path, dmap, evaluation, fixed,
-                      float(np.mean(before)), float(np.mean(after)))  # fmt: skip
+                      float(np.mean(before)), float(np.mean(after)), report)  # fmt: skip
