@@ -18,11 +18,19 @@ from hotpixels.detect.pairs import split_pairs
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
 
-__all__ = ["decide"]
+__all__ = ["SUPPORTED_FRAMES", "SUPPORTED_LINE", "SUPPORTED_SHARE", "decide", "supported"]
 
 #: An excess (not a decoupled subpixel) must stand out in this share of the frames, and
 #: in 2 at least: one frame is never enough.
 MIN_SHARE = 0.1
+#: Below the line, a pixel is still a defect when its score reaches SUPPORTED_LINE and
+#: its strongest subpixel stood out (3 sigmas) in SUPPORTED_SHARE of the frames, and in
+#: SUPPORTED_FRAMES at least: two pieces of evidence that chance does not give together
+#: (faint warm photosites under high noise score 0.79-0.92 and stand out in 4-10 of
+#: 29 frames; candidates of defect-free cameras and highlights stand out in 3 at most).
+SUPPORTED_LINE = 0.75
+SUPPORTED_SHARE = 0.13
+SUPPORTED_FRAMES = 4
 MEMBER_LEVEL = 0.3
 FOOTPRINT = 8
 CORE = 3
@@ -47,7 +55,7 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     defects, near_misses : list of Defect
     """
     score_px, dominant = ev.best, ev.dominant
-    strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))]
+    strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))] + supported(ev)
     centres = _centres(ev, score_px, dominant, strong)
     seconds = split_pairs(ev, centres, len(names))
     channel = {(y, x): c for y, x, c in seconds}
@@ -89,6 +97,18 @@ def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidate
         if separate:
             kept.append((y, x))
     return kept
+
+
+def supported(ev: Evidence) -> list[tuple[int, int]]:
+    """Pixels below the line whose strongest subpixel scores at least
+    :data:`SUPPORTED_LINE` and stood out in enough frames to be a defect."""
+    need = max(SUPPORTED_FRAMES, int(np.ceil(SUPPORTED_SHARE * ev.acc.n)))
+    near = np.argwhere((ev.best >= SUPPORTED_LINE) & (ev.best < 1.0))
+    if not len(near):
+        return []
+    ys, xs = near[:, 0], near[:, 1]
+    shown = np.abs(ev.frames[ys, xs, ev.dominant[ys, xs]].astype(np.int32)) >= need
+    return [(int(y), int(x)) for y, x in near[shown]]
 
 
 def _shown(ev: Evidence, y: int, x: int) -> bool:
