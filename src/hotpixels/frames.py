@@ -69,7 +69,9 @@ class FrameStrategy:
     dead_mean, hot_excess : float
         Level (fraction of full scale) at or below which a subpixel that ignores the
         scene is dead, and the excess in linear light (:meth:`linear`) from which one
-        that follows it is hot rather than warm.
+        that follows it is hot rather than warm: of the photosite itself in a RAW
+        mosaic; in a developed photo, of the photosite as its smear adds up
+        (:func:`hotpixels.detect.kinds.photosite_excess`).
     fork_safe : bool
         Its decoder may run in forked workers.
     repaired_suffix : str
@@ -155,7 +157,7 @@ class RawFrame(FrameStrategy):
 #: A demosaic and a JPEG smear the scene into a defect's pixel, so a dead one reads up to
 #: 0.1; the smear also shrinks a hot offset, which stays above 0.07 in linear light.
 IMAGE = FrameStrategy(FrameKind.IMAGE, files="developed photos", smeared=True, match_radius=2,
-                      dead_mean=0.1, hot_excess=0.07, fork_safe=True, repaired_suffix="")  # fmt: skip
+                      dead_mean=0.1, hot_excess=0.21, fork_safe=True, repaired_suffix="")  # fmt: skip
 #: RAW mosaics. Values are linear and unsmeared: a dead photosite reads black (within
 #: 0.005 of full scale; one stuck at 15 % of a developed photo reads 0.01) and a warm
 #: offset stays below 0.25. LibRaw is not fork-safe; a repaired RAW file is developed

@@ -11,7 +11,7 @@ from hotpixels.detect.kinds import classify
 from hotpixels.frames import IMAGE
 from hotpixels.pipeline import find
 from hotpixels.sim.camera import simulate
-from hotpixels.sim.style import CameraStyle
+from hotpixels.sim.style import SETS, CameraStyle
 from hotpixels.stats import Accumulator
 
 
@@ -74,3 +74,20 @@ def test_scene_line_tells_each_kind():
     assert _one_pixel([250] * 12, scene) == "hot"  # saturated: hot (looks stuck at full)
     assert _one_pixel(np.minimum(scene + 60, 255), scene) == "hot"
     assert _one_pixel(scene + 8, scene) == "warm"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("name", ["jpeg-vng", "few-15"])
+def test_warm_of_sharpened_and_vng_cameras_stays_warm(tmp_path, name, seed):
+    # VNG on gamma-encoded values and in-camera sharpening move a warm photosite's
+    # excess into its centre pixel and bend its slope: kinds were right for 0.74-0.84
+    # of these defects; the slope in linear light and the excess as the smear adds up
+    # bring them to 0.86-0.94.
+    if name == "jpeg-vng":
+        pytest.importorskip("cv2")
+    sim = simulate(tmp_path, size="640x480", seed=seed, **SETS[name])
+    _, [gm] = find(sim.frames)
+    kinds = _kinds(gm.dmap, sim)
+    assert _right(kinds) >= 0.85, kinds
+    warm = [found for true, found, _ in kinds if true == "warm"]
+    assert sum(k == "warm" for k in warm) >= len(warm) / 2, kinds

@@ -8,7 +8,11 @@ tends to whatever the scene:
 
 - ``b`` near 1, the value follows the scene: a positive excess (in linear light, where
   an offset is an offset) is **hot** from the frame's ``hot_excess`` and **warm** below
-  it, a negative one **dead**;
+  it, a negative one **dead**. In a developed photo the slope is taken in linear light
+  (the sRGB curve bends an offset's slope below 1: a warm pixel's fell to 0.5-0.8 with
+  a demosaic on gamma-encoded values), and the excess is the photosite's, as its smear
+  adds up over 3x3 or 5x5 pixels (:func:`photosite_excess`: sharpening and demosaics move an
+  excess between pixels, but hardly change its sum);
 - otherwise the value ignores the scene (a demosaic and JPEG smear the neighbours into a
   developed pixel, so its slope is rarely 0) and its level (in unsmeared RAW values
   simply the mean) says the kind: **dead** at or below ``dead_mean``, **hot** near full
@@ -26,7 +30,7 @@ import numpy as np
 from hotpixels.detect.evidence import Evidence
 from hotpixels.frames import FrameStrategy
 
-__all__ = ["FOLLOWS", "HOT_LEVEL", "HOT_MEAN", "classify", "scene_line"]
+__all__ = ["FOLLOWS", "HOT_LEVEL", "HOT_MEAN", "classify", "photosite_excess", "scene_line"]
 
 #: Slope from which a value follows the scene (a normal subpixel has 1).
 FOLLOWS = 0.8
@@ -84,6 +88,71 @@ def scene_line(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float]:
     return slope, float(level)
 
 
+def photosite_excess(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> float:
+    """The excess of the photosite behind pixel ``(y, x)`` of a developed photo, in
+    linear light: the sum over its 3x3 (or 5x5, whichever is larger) pixels of channel
+    ``c``'s linear mean above the median of the ring around them, over the share of
+    pixels the channel samples on a Bayer sensor (a half for green, a quarter for red
+    and blue).
+
+    Parameters
+    ----------
+    ev : Evidence
+    y, x, c : int
+    strategy : FrameStrategy
+        The group's frame (its ``linear``).
+
+    Returns
+    -------
+    float
+        Fraction of full scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hotpixels.detect.evidence import evidence
+    >>> from hotpixels.frames import RAW
+    >>> from hotpixels.stats import Accumulator
+    >>> acc = Accumulator.empty((9, 9, 1), 8)
+    >>> frame = np.full((9, 9, 1), 51, np.uint8)
+    >>> frame[3:6, 3:6] = 102                       # a smear of 9 x 0.2 of full scale
+    >>> _ = acc.update(frame)
+    >>> round(photosite_excess(evidence(acc), 4, 4, 0, RAW), 2)
+    1.8
+    """
+    acc = ev.acc
+    m, n, channels = acc.shape
+    share = (0.5 if c == 1 else 0.25) if channels == 3 else 1.0
+
+    def added_up(half: int) -> float | None:
+        rows = slice(max(y - half - 1, 0), min(y + half + 2, m))
+        cols = slice(max(x - half - 1, 0), min(x + half + 2, n))
+        lin = np.vectorize(strategy.linear)((acc.mean(rows)[:, cols, c] - acc.black) / ev.full_scale)
+        cy, cx = y - rows.start, x - cols.start
+        inner = np.zeros(lin.shape, bool)
+        inner[max(cy - half, 0) : cy + half + 1, max(cx - half, 0) : cx + half + 1] = True
+        ring = lin[~inner]
+        if ring.size < 8 * half:  # the photo ends: no background to measure against
+            return None
+        return float((lin[inner] - np.median(ring)).sum() * share)
+
+    # Noise reduction spreads a smear beyond 3x3: the larger sum then holds more of it.
+    sums = [v for v in (added_up(1), added_up(2)) if v is not None]
+    return max(sums) if sums else 0.0
+
+
+def _linear_slope(slope: float, mean: float, scene: float, strategy: FrameStrategy) -> float:
+    """The slope of the value against the scene in linear light (by the curve's
+    derivatives at the value's and the scene's means)."""
+    h = 1.0 / 512
+
+    def gain(v: float) -> float:
+        lo, hi = max(v - h, 0.0), min(v + h, 1.0)
+        return (strategy.linear(hi) - strategy.linear(lo)) / max(hi - lo, 1e-9)
+
+    return slope * gain(mean) / max(gain(scene), 1e-9)
+
+
 def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> str:
     """The kind of subpixel ``(y, x, c)`` of the evidence.
 
@@ -102,7 +171,11 @@ def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> s
     slope, level = scene_line(ev, y, x, c)
     mean = (ev.mean(y, x, c) - ev.acc.black) / ev.full_scale
     scene = mean - ev.mean_residual(y, x, c) / ev.full_scale
-    excess = strategy.linear(mean) - strategy.linear(scene)
+    if strategy.smeared:
+        excess = photosite_excess(ev, y, x, c, strategy)
+        slope = _linear_slope(slope, mean, scene, strategy)
+    else:
+        excess = strategy.linear(mean) - strategy.linear(scene)
     if slope >= FOLLOWS:
         if ev.z[y, x, c] < 0:
             return "dead"
