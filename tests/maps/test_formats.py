@@ -61,6 +61,39 @@ def test_exports_refuse_an_image_map_and_imports_check_the_frame():
         import_text("12 1 0\n", "dcraw", width=10, height=10)
 
 
+def test_siril_round_trip_counts_rows_from_the_bottom():
+    dmap = DefectMap(width=40, height=30, frame="raw", cfa="RGGB", defects=[
+        Defect(3, 4, "hot", channel="G", members=[(4, 4)]), Defect(10, 29, "dead", channel="G")])
+    text = export_text(dmap, "siril")
+    assert text.splitlines() == ["P 3 25 H", "P 4 25 H", "P 10 0 C"]  # row 4 of 30 is 25 from the bottom
+    back = import_text(text, "siril", width=40, height=30, cfa="RGGB")
+    found = [(d.x, d.y, d.kind, d.channel) for d in back.defects]
+    assert found == [(3, 4, "unknown", "G"), (4, 4, "unknown", "R"), (10, 29, "dead", "G")]
+    assert back.frame == "raw"
+    image = import_text("# Siril\nP 5 0\n", "siril", width=40, height=30, frame="image")
+    assert image.frame == "image" and [(d.x, d.y) for d in image.defects] == [(5, 29)]
+    with pytest.raises(ValueError, match="line 1: whole columns and lines"):
+        import_text("C 5 0 H\n", "siril", width=40, height=30)
+    with pytest.raises(ValueError, match="outside the 40x30 frame"):
+        import_text("P 5 30\n", "siril", width=40, height=30)
+
+
+def test_jpegpixi_round_trip_and_blocks():
+    dmap = DefectMap(width=50, height=40, defects=[Defect(5, 6, "warm", members=[(6, 6)]), Defect(9, 1)])
+    text = export_text(dmap, "jpegpixi")
+    assert text.splitlines() == ["9,1", "5,6", "6,6"]
+    back = import_text(text, "jpegpixi", width=50, height=40, frame="raw")  # always the photo's frame
+    assert back.frame == "image"
+    assert sorted(p for d in back.defects for p in d.pixels()) == sorted(dmap.repair_pixels())
+    block = import_text("10,10,2\n20, 5, 3, 1  # a row of three\n", "jpegpixi", width=50, height=40)
+    assert [d.pixels() for d in block.defects] == [[(10, 10), (11, 10), (10, 11), (11, 11)],
+                                                    [(20, 5), (21, 5), (22, 5)]]
+    with pytest.raises(ValueError, match="RAW frame"):
+        export_text(DefectMap(10, 10, [Defect(1, 1)], frame="raw"), "jpegpixi")
+    with pytest.raises(ValueError, match="line 1: expected 'x,y"):
+        import_text("1,2,0\n", "jpegpixi", width=10, height=10)
+
+
 def test_map_round_trip_json_and_csv(small_sim, tmp_path):
     _, maps = find(small_sim.frames)
     _, dmap, _ = maps[0]

@@ -13,7 +13,8 @@ __all__ = ["export_cmd"]
 
 @click.command("export")
 @click.argument("map_path", metavar="MAP", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-f", "--format", "fmt", type=click.Choice(["dcraw", "rawtherapee", "csv", "json"]),
+@click.option("-f", "--format", "fmt",
+              type=click.Choice(["dcraw", "rawtherapee", "siril", "jpegpixi", "csv", "json"]),
               required=True, help="Format to write.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="File to write ('-' for stdout). Default: beside MAP; for RawTherapee "
@@ -22,11 +23,13 @@ __all__ = ["export_cmd"]
 @verbose_option
 @quiet_option
 def export_cmd(map_path, fmt, output, overwrite, quiet):
-    """Write a defect map as a dcraw/LibRaw/rawpy list, a RawTherapee list or CSV.
+    """Write a defect map as a dcraw/LibRaw/rawpy, RawTherapee, Siril or jpegpixi list, or CSV.
 
     dcraw and RawTherapee lists are in the sensor's RAW frame, so they need a map found
     from RAW files. dcraw lines are 'col row time' (time 0: always bad, else the first
-    date the defect was seen); RawTherapee lines are 'x y'.
+    date the defect was seen); RawTherapee lines are 'x y'. Siril's cosmetic-correction
+    lines are 'P x y H' (C: dead) with y counted from the bottom row, as Siril does;
+    jpegpixi lines are 'x,y', pixels of the developed photo (a JPEG-frame map).
 
     \b
     Examples:
@@ -34,11 +37,13 @@ def export_cmd(map_path, fmt, output, overwrite, quiet):
       dcraw -P badpixels.txt photo.NEF                # or rawpy: bad_pixels_path=
       hotpixels export raw-map.json -f rawtherapee    # writes "<Make> <Model>.badpixels"
       hotpixels export map.json -f csv -o -           # to the terminal
+      hotpixels export map.json -f jpegpixi -o pixels.txt && jpegpixi -f pixels.txt in.jpg out.jpg
+      hotpixels export raw-map.json -f siril          # for Siril's cosme command
     """
 
     def body() -> int:
         from hotpixels.io.writers import atomic_write_bytes
-        from hotpixels.maps.formats import default_output, export_text
+        from hotpixels.maps.formats import FORMATS, default_output, export_text
         from hotpixels.maps.model import DefectMap
 
         dmap = DefectMap.load(map_path)
@@ -53,7 +58,8 @@ def export_cmd(map_path, fmt, output, overwrite, quiet):
             fail(f"{target}: exists; use --overwrite or another -o")
         atomic_write_bytes(target, text.encode())
         if not quiet:
-            click.echo(f"{len(dmap.defects)} defect(s) written to {target} ({fmt})")
+            click.echo(f"{len(dmap.defects)} defect(s) written to {target} ({fmt}; "
+                       f"{FORMATS[fmt].convention})")  # fmt: skip
         return EXIT_OK
 
     run_guarded(body)

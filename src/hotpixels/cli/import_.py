@@ -1,4 +1,4 @@
-"""``hotpixels import``: read a dcraw, RawTherapee or CSV defect list into a map."""
+"""``hotpixels import``: read a dcraw, RawTherapee, Siril, jpegpixi or CSV defect list into a map."""
 
 from __future__ import annotations
 
@@ -22,14 +22,16 @@ def _size(text: str) -> tuple[int, int]:
 @click.command("import")
 @click.argument("list_path", metavar="LIST", type=click.Path(path_type=Path, dir_okay=False,
                                                              exists=True))
-@click.option("-f", "--format", "fmt", type=click.Choice(["auto", "dcraw", "rawtherapee", "csv"]),
+@click.option("-f", "--format", "fmt",
+              type=click.Choice(["auto", "dcraw", "rawtherapee", "siril", "jpegpixi", "csv"]),
               default="auto", show_default=True,
-              help="auto: .badpixels is RawTherapee, .csv is CSV, anything else dcraw.")
+              help="auto: .badpixels is RawTherapee, .lst Siril, a name with 'jpegpixi' jpegpixi, "
+                   ".csv CSV, anything else dcraw.")
 @click.option("--like", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A photo or RAW file of the camera: gives size, frame, CFA and camera.")
 @click.option("--size", help="WIDTHxHEIGHT of the frame, when there is no --like file.")
 @click.option("--frame", type=click.Choice(["raw", "image"]), default=None,
-              help="Coordinate frame of a CSV list (dcraw and RawTherapee: raw).")
+              help="Coordinate frame of a CSV or Siril list (dcraw, RawTherapee: raw; jpegpixi: image).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Defect map to write (JSON).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing map.")
@@ -45,6 +47,7 @@ def import_cmd(list_path, fmt, like, size, frame, output, overwrite, quiet):
     Examples:
       hotpixels import badpixels.txt --like IMG_0001.CR2 -o known.json
       hotpixels import "NIKON D750.badpixels" --size 6032x4032 -o known.json
+      hotpixels import cosme.lst --like IMG_0001.CR2 -o known.json      # a Siril list
       hotpixels fix --map known.json IMG_0001.CR2     # repair with the imported map
     """
 

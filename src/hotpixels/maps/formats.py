@@ -1,4 +1,5 @@
-"""Defect map formats, in one registry: the native JSON, CSV, dcraw / LibRaw / rawpy, RawTherapee.
+"""Defect map formats, in one registry: the native JSON, CSV, dcraw / LibRaw / rawpy, RawTherapee,
+Siril and jpegpixi.
 
 Each :class:`MapFormat` writes a :class:`~hotpixels.maps.model.DefectMap` as text and
 reads it back (round trips are tested):
@@ -17,8 +18,18 @@ reads it back (round trips are tested):
     (RawTherapee looks it up by that name in its bad-pixels folder). A first line
     holding a single number is an offset added to both coordinates.
 
+``siril``
+    Siril's cosmetic-correction list: ``P x y H`` per pixel (``C`` for a dark one:
+    dead), with ``y`` counted from the bottom row, as Siril's FITS images are; for maps
+    of either frame (Siril corrects CFA mosaics and developed images alike).
+``jpegpixi``
+    jpegpixi's list of defective pixels: ``x,y`` per pixel of the developed photo
+    (top-left origin); read also as ``x,y,s`` and ``x,y,sx,sy``, a block of that size
+    whose top-left pixel is ``x,y``.
+
 dcraw and RawTherapee lists exist only for RAW-frame maps: their coordinates are the
-sensor's photosites, which a map found from developed JPEGs cannot give.
+sensor's photosites, which a map found from developed JPEGs cannot give; jpegpixi lists
+only for maps of developed photos.
 """
 
 from __future__ import annotations
@@ -48,15 +59,24 @@ class MapFormat:
     """One format: its name, the file ending it is known by, and how it is written and read.
 
     ``write(dmap) -> str``; ``read(text, source) -> list[Defect]`` (the lists do not say
-    the frame's size, which :func:`import_text` adds). ``raw_only``: the format's
-    coordinates are photosites of the RAW frame.
+    the frame's size, which :func:`import_text` adds). ``only``: the one frame the
+    format's coordinates can be in (None: any). ``bottom_up``: rows are counted from the
+    bottom (the reader returns them so; :func:`import_text` turns them over).
+    ``convention``: the frame and coordinates, in words, for messages.
     """
 
     name: str
     suffix: str
     write: Callable[[DefectMap], str]
     read: Callable[[str, str], list[Defect]] | None
-    raw_only: bool = False
+    only: FrameKind | None = None
+    bottom_up: bool = False
+    convention: str = ""
+
+    @property
+    def raw_only(self) -> bool:
+        """Whether the coordinates are photosites of the RAW frame."""
+        return self.only is FrameKind.RAW
 
 
 def rawtherapee_name(dmap: DefectMap) -> str:
@@ -95,6 +115,63 @@ def _write_csv(dmap: DefectMap) -> str:
         members = " ".join(f"{x},{y}" for x, y in d.members)
         writer.writerow([d.x, d.y, d.kind, d.score, d.channel, d.frames or "", members])
     return buf.getvalue()
+
+
+def _write_siril(dmap: DefectMap) -> str:
+    lines = []
+    for x, y, d in _photosites(dmap):
+        lines.append(f"P {x} {dmap.height - 1 - y} {'C' if d.kind == 'dead' else 'H'}\n")
+    return "".join(lines)
+
+
+def _write_jpegpixi(dmap: DefectMap) -> str:
+    return "".join(f"{x},{y}\n" for x, y, _ in _photosites(dmap))
+
+
+def _numbers(body: list[str], source: str, number: int, line: str) -> list[int]:
+    try:
+        return [int(v) for v in body]
+    except ValueError as err:
+        msg = f"{source}, line {number}: expected integers, got {line.strip()!r}"
+        raise DefectMapError(msg) from err
+
+
+def _content(text: str):
+    """(line number, line, fields) of each line that is not empty or a comment."""
+    for number, line in enumerate(text.splitlines(), 1):
+        body = line.split("#", 1)[0].replace(",", " ").split()
+        if body:
+            yield number, line, body
+
+
+def _read_siril(text: str, source: str) -> list[Defect]:
+    defects = []
+    for number, line, body in _content(text):
+        tag = body[0].upper()
+        if tag != "P" or len(body) not in (3, 4) or (len(body) == 4 and body[3].upper() not in ("H", "C")):
+            what = "whole columns and lines (C, L) are not single defects" if tag in ("C", "L") else \
+                "expected 'P x y [H|C]'"  # fmt: skip
+            msg = f"{source}, line {number}: {what}, got {line.strip()!r}"
+            raise DefectMapError(msg)
+        x, y = _numbers(body[1:3], source, number, line)
+        cold = len(body) == 4 and body[3].upper() == "C"
+        defects.append(Defect(x, y, "dead" if cold else UNKNOWN, score=0.0))
+    return defects
+
+
+def _read_jpegpixi(text: str, source: str) -> list[Defect]:
+    defects = []
+    for number, line, body in _content(text):
+        values = _numbers(body, source, number, line)
+        if len(values) not in (2, 3, 4) or any(v < 1 for v in values[2:]):
+            want = "'x,y[,size]' or 'x,y,width,height'"
+            msg = f"{source}, line {number}: expected {want}, got {line.strip()!r}"
+            raise DefectMapError(msg)
+        x, y = values[:2]
+        sx, sy = (values[2], values[2]) if len(values) == 3 else (values[2:4] if len(values) == 4 else (1, 1))
+        members = [(x + i, y + j) for j in range(sy) for i in range(sx) if (i, j) != (0, 0)]
+        defects.append(Defect(x, y, UNKNOWN, score=0.0, members=members))
+    return defects
 
 
 def _read_lines(text: str, source: str, *, dcraw: bool) -> list[Defect]:
@@ -143,13 +220,19 @@ def _read_csv(text: str, source: str) -> list[Defect]:
     return defects
 
 
+_RAW_FRAME = "RAW frame: photosites of the visible mosaic, x = column, y = row from the top, 0-based"
 #: Every format, by name.
 FORMATS: dict[str, MapFormat] = {f.name: f for f in (
-    MapFormat("dcraw", ".txt", _write_dcraw, lambda t, s: _read_lines(t, s, dcraw=True), raw_only=True),
+    MapFormat("dcraw", ".txt", _write_dcraw, lambda t, s: _read_lines(t, s, dcraw=True),
+              only=FrameKind.RAW, convention=_RAW_FRAME + "; time 0 = always"),
     MapFormat("rawtherapee", ".badpixels", _write_rawtherapee,
-              lambda t, s: _read_lines(t, s, dcraw=False), raw_only=True),
-    MapFormat("csv", ".csv", _write_csv, _read_csv),
-    MapFormat("json", ".json", DefectMap.to_json, None),
+              lambda t, s: _read_lines(t, s, dcraw=False), only=FrameKind.RAW, convention=_RAW_FRAME),
+    MapFormat("siril", ".lst", _write_siril, _read_siril, bottom_up=True,
+              convention="the map's frame; x = column from the left, y = row from the BOTTOM, 0-based"),
+    MapFormat("jpegpixi", ".jpegpixi", _write_jpegpixi, _read_jpegpixi, only=FrameKind.IMAGE,
+              convention="developed photo as stored: x = column, y = row from the top, 0-based"),
+    MapFormat("csv", ".csv", _write_csv, _read_csv, convention="the map's frame; top-left origin, 0-based"),
+    MapFormat("json", ".json", DefectMap.to_json, None, convention="the map's frame; top-left origin"),
 )}  # fmt: skip
 EXPORT_FORMATS = tuple(FORMATS)
 
@@ -193,6 +276,10 @@ def export_text(dmap: DefectMap, fmt: str) -> str:
                f"{dmap.frame} frame (found from developed photos); find the defects from "
                "the camera's RAW files for a map that raw developers can use")  # fmt: skip
         raise DefectMapError(msg)
+    if form.only is FrameKind.IMAGE and dmap.frame is not FrameKind.IMAGE:
+        msg = (f"{fmt} lists are pixels of developed photos, and this map is in the RAW frame; "
+               "find the defects from the camera's JPEGs for a jpegpixi list")  # fmt: skip
+        raise DefectMapError(msg)
     return form.write(dmap)
 
 
@@ -201,13 +288,16 @@ def default_output(map_path: Path, dmap: DefectMap, fmt: str) -> Path:
     ``<stem>.<format>`` (dcraw: ``<stem>.dcraw.txt``; RawTherapee: its camera's name)."""
     if fmt == "rawtherapee":
         return map_path.with_name(rawtherapee_name(dmap))
-    ending = "dcraw.txt" if fmt == "dcraw" else fmt
+    ending = {"dcraw": "dcraw.txt", "siril": "siril.lst", "jpegpixi": "jpegpixi.txt"}.get(fmt, fmt)
     return map_path.with_name(f"{map_path.stem}.{ending}")
 
 
 def guess_format(path: str | Path) -> str:
-    """Format of a defect list from its name: .json, .csv, .badpixels, else dcraw."""
+    """Format of a defect list from its name: .json, .csv, .badpixels, .lst (Siril),
+    .jpegpixi or a name holding "jpegpixi", else dcraw."""
     suffix = Path(path).suffix.lower()
+    if "jpegpixi" in Path(path).name.lower():
+        return "jpegpixi"
     named = {f.suffix: f.name for f in FORMATS.values() if f.name != "dcraw"}
     return named.get(suffix, "dcraw")
 
@@ -235,11 +325,12 @@ def import_text(
     ----------
     text : str
         The file's content.
-    fmt : {"dcraw", "rawtherapee", "csv"}
+    fmt : {"dcraw", "rawtherapee", "siril", "jpegpixi", "csv"}
     width, height : int
         Size of the frame the coordinates are in (the lists do not say it).
     frame : {"raw", "image"}
-        Coordinate frame (dcraw and RawTherapee lists are always ``raw``).
+        Coordinate frame (dcraw and RawTherapee lists are always ``raw``, jpegpixi
+        lists ``image``).
     cfa : str
         A RAW frame's 2x2 pattern, if known (names the defects' colours).
     camera : (make, model, serial)
@@ -265,10 +356,14 @@ def import_text(
     """
     form = _format(fmt, source)
     if form.read is None:
-        msg = f"{source}: format must be dcraw, rawtherapee or csv, got {fmt!r}"
+        msg = f"{source}: format must be dcraw, rawtherapee, siril, jpegpixi or csv, got {fmt!r}"
         raise DefectMapError(msg)
     defects = form.read(text, source)
-    frame = FrameKind.RAW if form.raw_only else FrameKind(frame)
+    if form.bottom_up:
+        for d in defects:
+            d.y = height - 1 - d.y
+            d.members = [(x, height - 1 - y) for x, y in d.members]
+    frame = form.only or FrameKind(frame)
     for d in defects:
         for x, y in d.pixels():
             if not (0 <= x < width and 0 <= y < height):
