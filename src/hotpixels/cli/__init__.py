@@ -16,6 +16,7 @@ from hotpixels.cli.export import export_cmd
 from hotpixels.cli.find import find_cmd
 from hotpixels.cli.fix import fix_cmd
 from hotpixels.cli.import_ import import_cmd
+from hotpixels.cli.maps import maps_cmd
 from hotpixels.cli.report import report_cmd
 from hotpixels.cli.simulate import simulate_cmd
 
@@ -38,12 +39,14 @@ def cli() -> None:
                                              a list for dcraw, LibRaw, rawpy
       hotpixels report map.json --photos ~/Pictures -o map.html
                                              see the defects: one HTML file to share
+      hotpixels maps add map.json && hotpixels fix ~/Pictures/2025
+                                             keep maps by camera; fix picks the right one
     Every command takes -v (say what the library does) and -q (results and errors only).
     """
 
 
-for _cmd in (find_cmd, fix_cmd, cameras_cmd, export_cmd, report_cmd, import_cmd, simulate_cmd, evaluate_cmd,
-             demo_cmd):
+for _cmd in (find_cmd, fix_cmd, cameras_cmd, export_cmd, report_cmd, maps_cmd, import_cmd, simulate_cmd,
+             evaluate_cmd, demo_cmd):
     cli.add_command(_cmd)
 
 

@@ -36,6 +36,19 @@ def _check_outputs(output: Path, report: Path | None, overwrite: bool) -> None:
         fail(f"{output}: cannot write there (no such folder, or not writable); choose another -o")
 
 
+def _save(result, written: dict, quiet: bool) -> None:
+    """Add every written map to the library."""
+    from hotpixels.maps.library import MapLibrary
+
+    lib = MapLibrary()
+    for gm in result.maps:
+        if id(gm) in written:
+            entry, old = lib.add(gm.dmap)
+            if not quiet:
+                also = " (replacing the older map of this camera)" if old else ""
+                echo_err(f"added to the library as {entry.id}{also}")
+
+
 def _reports(result, written: dict, report: Path, quiet: bool) -> None:
     """Write the HTML report of every written map, with its group's photos for the crops."""
     from hotpixels.cli.report import report_paths
@@ -106,13 +119,15 @@ def _engine(engine: str | None, scheduler: str | None, ship_bytes: bool, workers
               help="With Dask: send each file's bytes from here, for workers that cannot see "
                    "the files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the map(s) as JSON on stdout.")
+@click.option("--save", is_flag=True,
+              help="Also add each map to the library (hotpixels maps), for fix without --map.")
 @click.option("--report", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write an HTML report of each map (one per camera, named after its map "
                    "when there are several); needs pip install \"hotpixels[report]\".")
 @verbose_option
 @quiet_option
 def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder, tmp_dir, checkpoint,
-             checkpoint_every, engine, scheduler, ship_bytes, as_json, report, quiet):  # fmt: skip
+             checkpoint_every, engine, scheduler, ship_bytes, as_json, save, report, quiet):  # fmt: skip
     """Find the defective pixels of a camera from many of its photos.
 
     PATHS are photos and folders (searched recursively for .jpg, .png, .tif and
@@ -134,6 +149,7 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
       hotpixels find /archive --engine dask -j 8      # a local Dask cluster of 8 workers
       hotpixels find /nfs/archive --scheduler tcp://head:8786   # an existing cluster
       hotpixels find ~/Pictures -o d80.json --report d80.html   # and an HTML report
+      hotpixels find ~/Pictures -o d80.json --save   # and keep it: fix PATHS picks it
     """
 
     def body() -> int:
@@ -157,6 +173,8 @@ def find_cmd(paths, output, overwrite, top, rank, keep_repeats, workers, decoder
             checkpoint.unlink(missing_ok=True)  # the maps hold it all now
         if report is not None:
             _reports(result, written, report, quiet)
+        if save:
+            _save(result, written, quiet)
         for i, gm in enumerate(result.maps):
             if i and (not quiet or as_json):
                 echo_err("")

@@ -33,6 +33,40 @@ def parse_xy(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _fix_from_library(paths, out_dir, overwrite, reencode, quiet) -> int:
+    """Repair each photo of ``paths`` with its camera's library map; list the others."""
+    from hotpixels.maps.library import MapLibrary
+    from hotpixels.repair.files import fix_files
+    from hotpixels.report.text import fix_summary
+
+    lib = MapLibrary()
+    plan = lib.assign(paths)
+    if not plan.groups and not plan.unmatched and not plan.failures:
+        fail("no photos found in the paths given")
+    failures = list(plan.failures)
+    for entry, files in plan.groups:
+        if not quiet:
+            echo_err(f"{entry.camera} ({entry.dmap.width}x{entry.dmap.height} {entry.dmap.frame}): "
+                     f"library map {entry.id}, {len(entry.dmap.defects)} defect(s), {len(files)} photo(s)")
+        bar = Progress(quiet=quiet)
+        result = fix_files(entry.dmap, files, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
+                           progress=bar)  # fmt: skip
+        elapsed = bar.close()
+        if not quiet:
+            for src, dst, n, note in result.written:
+                say(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
+            for line in fix_summary(result, entry.dmap, elapsed):
+                echo_err(line)
+        failures += result.failures
+    if plan.unmatched:
+        echo_err(f"{len(plan.unmatched)} photo(s) left alone: no map of their camera in the library "
+                 f"{lib.root} (hotpixels maps add MAP; or give --map MAP, or X,Y after a photo)")  # fmt: skip
+        for path, camera in plan.unmatched:
+            echo_err(f"  {path} ({camera})")
+    print_failures(failures)
+    return EXIT_SOME_FAILED if failures or not plan.groups else EXIT_OK
+
+
 @click.command("fix", context_settings={"ignore_unknown_options": True})
 @click.argument("items", nargs=-1, required=True)
 @click.option("--map", "map_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -49,7 +83,8 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
     """Repair defective pixels in photos.
 
     Either PHOTO X,Y [X,Y ...] (columns and rows, as an image editor shows them), or
-    --map MAP PATHS... to repair every defect of a map in photos and folders. Each
+    --map MAP PATHS... to repair every defect of a map in photos and folders, or PATHS...
+    alone: each photo with its camera's map from the library (hotpixels maps). Each
     pixel becomes the weighted mean of its 8 neighbours (diagonals weigh 1/sqrt 2) that
     are inside the image and not defective.
 
@@ -72,6 +107,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
       hotpixels fix --map map.json ~/Pictures/2024 --out-dir ~/Pictures/fixed
       hotpixels fix photo.jpg 1500,1271 --reencode   # the whole JPEG re-encoded
       hotpixels fix --map raw-map.json IMG_0001.DNG  # writes c_IMG_0001.tif
+      hotpixels fix ~/Pictures/2025 --out-dir fixed  # maps from the library, by camera
     """
 
     def body() -> int:
@@ -80,6 +116,8 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
         from hotpixels.report.text import fix_summary
 
         dmap, paths = None, items
+        if map_path is None and all(Path(t).exists() or Path(t).is_symlink() for t in items):
+            return _fix_from_library(items, out_dir, overwrite, reencode, quiet)
         if map_path is None:
             paths = items[:1]
             defects = [parse_xy(t) for t in items[1:]]
