@@ -19,14 +19,36 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _import_dng(path, output, overwrite, quiet) -> int:
+    """The FixBadPixelsList photosites of a DNG as a RAW-frame map (its size and camera
+    come from the DNG itself)."""
+    from hotpixels.io.decode import probe
+    from hotpixels.maps.dng import dng_bad_pixels
+    from hotpixels.maps.formats import import_text
+
+    if output.exists() and not overwrite:
+        fail(f"{output}: exists; use --overwrite or another -o")
+    points, w, h = dng_bad_pixels(path)
+    key = probe(path).key
+    text = "".join(f"{x} {y}\n" for x, y in points)
+    dmap = import_text(text, "rawtherapee", width=w, height=h, cfa=key.cfa,
+                       camera=(key.make, key.model, key.serial), source=str(path))  # fmt: skip
+    dmap.parameters = {"imported": "dng"}
+    dmap.save(output)
+    if not quiet:
+        click.echo(f"{len(dmap.defects)} photosite(s) from the OpcodeList1 of {path} (RAW frame {w}x{h}) "
+                   f"written to {output}")  # fmt: skip
+    return EXIT_OK
+
+
 @click.command("import")
 @click.argument("list_path", metavar="LIST", type=click.Path(path_type=Path, dir_okay=False,
                                                              exists=True))
 @click.option("-f", "--format", "fmt",
-              type=click.Choice(["auto", "dcraw", "rawtherapee", "siril", "jpegpixi", "csv"]),
+              type=click.Choice(["auto", "dcraw", "rawtherapee", "siril", "jpegpixi", "dng", "csv"]),
               default="auto", show_default=True,
-              help="auto: .badpixels is RawTherapee, .lst Siril, a name with 'jpegpixi' jpegpixi, "
-                   ".csv CSV, anything else dcraw.")
+              help="auto: .badpixels is RawTherapee, .lst Siril, .dng the FixBadPixelsList of a "
+                   "DNG, a name with 'jpegpixi' jpegpixi, .csv CSV, anything else dcraw.")
 @click.option("--like", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="A photo or RAW file of the camera: gives size, frame, CFA and camera.")
 @click.option("--size", help="WIDTHxHEIGHT of the frame, when there is no --like file.")
@@ -48,6 +70,7 @@ def import_cmd(list_path, fmt, like, size, frame, output, overwrite, quiet):
       hotpixels import badpixels.txt --like IMG_0001.CR2 -o known.json
       hotpixels import "NIKON D750.badpixels" --size 6032x4032 -o known.json
       hotpixels import cosme.lst --like IMG_0001.CR2 -o known.json      # a Siril list
+      hotpixels import IMG_0001.badpixels.dng -o known.json   # a DNG's FixBadPixelsList
       hotpixels fix --map known.json IMG_0001.CR2     # repair with the imported map
     """
 
@@ -58,6 +81,8 @@ def import_cmd(list_path, fmt, like, size, frame, output, overwrite, quiet):
         kind = guess_format(list_path) if fmt == "auto" else fmt
         if kind == "json":
             fail(f"{list_path}: already a hotpixels map")
+        if kind == "dng":
+            return _import_dng(list_path, output, overwrite, quiet)
         if like is None and size is None:
             fail("give --like FILE (a photo or RAW of the camera) or --size WIDTHxHEIGHT")
         if output.exists() and not overwrite:

@@ -22,6 +22,10 @@ reads it back (round trips are tested):
     Siril's cosmetic-correction list: ``P x y H`` per pixel (``C`` for a dark one:
     dead), with ``y`` counted from the bottom row, as Siril's FITS images are; for maps
     of either frame (Siril corrects CFA mosaics and developed images alike).
+``dng``
+    Not a list but a copy of one of the camera's DNGs with every photosite in a
+    ``FixBadPixelsList`` opcode of the raw image's OpcodeList1 (:mod:`hotpixels.maps.dng`;
+    ``hotpixels export MAP -f dng --dng FILE.dng``), read back by ``import``.
 ``jpegpixi``
     jpegpixi's list of defective pixels: ``x,y`` per pixel of the developed photo
     (top-left origin); read also as ``x,y,s`` and ``x,y,sx,sy``, a block of that size
@@ -128,6 +132,11 @@ def _write_jpegpixi(dmap: DefectMap) -> str:
     return "".join(f"{x},{y}\n" for x, y, _ in _photosites(dmap))
 
 
+def _needs_dng(dmap: DefectMap) -> str:
+    msg = "a DNG export is a copy of one of the camera's DNGs: hotpixels export MAP -f dng --dng FILE.dng"
+    raise DefectMapError(msg)
+
+
 def _numbers(body: list[str], source: str, number: int, line: str) -> list[int]:
     try:
         return [int(v) for v in body]
@@ -231,6 +240,8 @@ FORMATS: dict[str, MapFormat] = {f.name: f for f in (
               convention="the map's frame; x = column from the left, y = row from the BOTTOM, 0-based"),
     MapFormat("jpegpixi", ".jpegpixi", _write_jpegpixi, _read_jpegpixi, only=FrameKind.IMAGE,
               convention="developed photo as stored: x = column, y = row from the top, 0-based"),
+    MapFormat("dng", ".dng", _needs_dng, None, only=FrameKind.RAW,
+              convention="stored raw image: the map's photosites plus the ActiveArea's top-left corner"),
     MapFormat("csv", ".csv", _write_csv, _read_csv, convention="the map's frame; top-left origin, 0-based"),
     MapFormat("json", ".json", DefectMap.to_json, None, convention="the map's frame; top-left origin"),
 )}  # fmt: skip
@@ -293,9 +304,11 @@ def default_output(map_path: Path, dmap: DefectMap, fmt: str) -> Path:
 
 
 def guess_format(path: str | Path) -> str:
-    """Format of a defect list from its name: .json, .csv, .badpixels, .lst (Siril),
+    """Format of a defect list from its name: .json, .csv, .badpixels, .lst (Siril), .dng,
     .jpegpixi or a name holding "jpegpixi", else dcraw."""
     suffix = Path(path).suffix.lower()
+    if suffix == ".dng":
+        return "dng"
     if "jpegpixi" in Path(path).name.lower():
         return "jpegpixi"
     named = {f.suffix: f.name for f in FORMATS.values() if f.name != "dcraw"}
