@@ -132,7 +132,7 @@ def photosite_excess(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrate
         inner = np.zeros(lin.shape, bool)
         inner[max(cy - half, 0) : cy + half + 1, max(cx - half, 0) : cx + half + 1] = True
         ring = lin[~inner]
-        if ring.size < 8 * half:  # the photo ends: no background to measure against
+        if ring.size < 8:  # the photo ends: no background to measure against
             return None
         return float((lin[inner] - np.median(ring)).sum() * share)
 
