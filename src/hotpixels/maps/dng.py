@@ -136,6 +136,20 @@ class _Tiff:
                              "are not supported)")  # fmt: skip
 
 
+def _raw_image(path: Path):
+    """The file's TIFF structures, its raw image's IFD (offset, pointer, tags) and that
+    image's geometry (width, height, and the ActiveArea's top and left)."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ImageReadError(f"{path}: cannot read ({err.strerror or err})") from err
+    tiff = _Tiff(data, str(path))
+    ifd, pointer, tags = tiff.raw_ifd()
+    width, height = tiff.values(*tags[256])[0], tiff.values(*tags[257])[0]
+    top, left = tiff.values(*tags[_ACTIVE_AREA])[:2] if _ACTIVE_AREA in tags else (0, 0)
+    return tiff, (ifd, pointer, tags), (width, height, top, left)
+
+
 def add_bad_pixels(src: str | Path, dst: str | Path, dmap: DefectMap) -> int:
     """Copy the DNG ``src`` to ``dst`` with the map's photosites in OpcodeList1.
 
@@ -163,14 +177,8 @@ def add_bad_pixels(src: str | Path, dst: str | Path, dmap: DefectMap) -> int:
         raise DefectMapError(f"{src}: a DNG's opcodes are in the RAW frame; this map is of developed photos")
     if dst.resolve() == src.resolve():
         raise DefectMapError(f"{dst}: that is the DNG itself; choose another output")
-    try:
-        data = src.read_bytes()
-    except OSError as err:
-        raise ImageReadError(f"{src}: cannot read ({err.strerror or err})") from err
-    tiff = _Tiff(data, str(src))
-    ifd, pointer, tags = tiff.raw_ifd()
-    width, height = tiff.values(*tags[256])[0], tiff.values(*tags[257])[0]
-    top, left = (tiff.values(*tags[_ACTIVE_AREA])[:2] if _ACTIVE_AREA in tags else (0, 0))
+    tiff, (ifd, pointer, tags), (width, height, top, left) = _raw_image(src)
+    data = tiff.data
     if (dmap.width, dmap.height) != (width - left, height - top):
         raise DefectMapError(f"{src}: the map is {dmap.width}x{dmap.height}, the DNG's raw image "
                              f"{width - left}x{height - top}; use the map of this camera")  # fmt: skip
@@ -213,15 +221,7 @@ def dng_bad_pixels(path: str | Path) -> tuple[list[tuple[int, int]], int, int]:
     width, height : int
         The visible area (the raw image within its ActiveArea).
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ImageReadError(f"{path}: cannot read ({err.strerror or err})") from err
-    tiff = _Tiff(data, str(path))
-    _, _, tags = tiff.raw_ifd()
-    width, height = tiff.values(*tags[256])[0], tiff.values(*tags[257])[0]
-    top, left = (tiff.values(*tags[_ACTIVE_AREA])[:2] if _ACTIVE_AREA in tags else (0, 0))
+    tiff, (_, _, tags), (width, height, top, left) = _raw_image(Path(path))
     blob = bytes(tiff.values(7, *tags[OPCODE_LIST1][1:])) if OPCODE_LIST1 in tags else b""
     points = [(c - left, r - top) for r, c in read_bad_pixels(blob)] if blob else []
     return points, width - left, height - top
