@@ -26,9 +26,10 @@ MIN_SHARE = 0.1
 #: Below the line, a pixel is still a defect when its score reaches SUPPORTED_LINE and
 #: its strongest subpixel stood out (3 sigmas) in SUPPORTED_SHARE of the frames, and in
 #: SUPPORTED_FRAMES at least: two pieces of evidence that chance does not give together
-#: (faint warm photosites under high noise score 0.79-0.92 and stand out in 4-10 of
-#: 29 frames; candidates of defect-free cameras and highlights stand out in 3 at most).
-SUPPORTED_LINE = 0.75
+#: (faint warm photosites under high noise score 0.65-0.92 and stand out in 4-10 of
+#: 29 frames; candidates of defect-free cameras and highlights stand out in 3 at most:
+#: perfect cameras of 5-40 photos, seeds 1-10, stay empty).
+SUPPORTED_LINE = 0.65
 SUPPORTED_SHARE = 0.13
 SUPPORTED_FRAMES = 4
 MEMBER_LEVEL = 0.3
