@@ -33,7 +33,7 @@ def parse_xy(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def _fix_from_library(paths, out_dir, overwrite, reencode, quiet) -> int:
+def _fix_from_library(paths, out_dir, overwrite, reencode, replace, quiet) -> int:
     """Repair each photo of ``paths`` with its camera's library map; list the others."""
     from hotpixels.maps.library import MapLibrary
     from hotpixels.repair.files import fix_files
@@ -50,7 +50,7 @@ def _fix_from_library(paths, out_dir, overwrite, reencode, quiet) -> int:
                      f"library map {entry.id}, {len(entry.dmap.defects)} defect(s), {len(files)} photo(s)")
         bar = Progress(quiet=quiet)
         result = fix_files(entry.dmap, files, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
-                           progress=bar)  # fmt: skip
+                           replace=replace, progress=bar)  # fmt: skip
         elapsed = bar.close()
         if not quiet:
             for src, dst, n, note in result.written:
@@ -77,9 +77,12 @@ def _fix_from_library(paths, out_dir, overwrite, reencode, quiet) -> int:
 @click.option("--reencode", is_flag=True,
               help="Re-encode JPEGs whole at their own quality instead of changing only the "
                    "8x8 blocks around the repaired pixels.")
+@click.option("--replace", is_flag=True,
+              help="Replace warm RAW photosites by their neighbours too, instead of undoing the "
+                   "stable offset and gain the map measured for them.")
 @verbose_option
 @quiet_option
-def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
+def fix_cmd(items, map_path, out_dir, overwrite, reencode, replace, quiet):
     """Repair defective pixels in photos.
 
     Either PHOTO X,Y [X,Y ...] (columns and rows, as an image editor shows them), or
@@ -97,8 +100,11 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
 
     RAW files (with a map found from RAW files, or X,Y photosites) are never
     rewritten: the mosaic is repaired from same-colour photosites and developed by
-    LibRaw (camera white balance) into a 16-bit TIFF, c_NAME.tif. For your own raw
-    developer, export the map instead (hotpixels export -f dcraw|rawtherapee).
+    LibRaw (camera white balance) into a 16-bit TIFF, c_NAME.tif. A warm photosite
+    whose offset and gain the map measured as stable is compensated instead (its value
+    minus the offset, over the gain), keeping the detail under it; --replace replaces
+    it like the others. For your own raw developer, export the map instead (hotpixels
+    export -f dcraw|rawtherapee|dng).
 
     \b
     Examples:
@@ -117,7 +123,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
 
         dmap, paths = None, items
         if map_path is None and all(Path(t).exists() or Path(t).is_symlink() for t in items):
-            return _fix_from_library(items, out_dir, overwrite, reencode, quiet)
+            return _fix_from_library(items, out_dir, overwrite, reencode, replace, quiet)
         if map_path is None:
             paths = items[:1]
             defects = [parse_xy(t) for t in items[1:]]
@@ -130,7 +136,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, quiet):
                 return EXIT_OK
         bar = Progress(quiet=quiet)
         result = fix_files(defects, paths, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
-                           progress=bar)  # fmt: skip
+                           replace=replace, progress=bar)  # fmt: skip
         elapsed = bar.close()
         if not quiet:
             for src, dst, n, note in result.written:

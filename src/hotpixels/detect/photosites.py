@@ -11,6 +11,7 @@ import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import classify
+from hotpixels.detect.response import response
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
 
@@ -69,10 +70,12 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
 def _photosite_defect(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], score: float,
                       py: int, px: int, k: int) -> Defect:  # fmt: skip
     x, y = strategy.position(py, px, k)
+    kind = classify(ev, py, px, k, strategy)
+    offset, gain = (response(ev, py, px, k) or (None, None)) if kind == "warm" else (None, None)
     return Defect(
         x=x,
         y=y,
-        kind=classify(ev, py, px, k, strategy),
+        kind=kind,
         score=round(float(score), 3),
         channel=names[k],
         channels=[names[k]],
@@ -80,4 +83,6 @@ def _photosite_defect(ev: Evidence, strategy: FrameStrategy, names: tuple[str, .
         mean=round(ev.mean(py, px, k), 2),
         excess=round(ev.mean_residual(py, px, k), 2),
         confidence=ev.confidence(py, px, k),
+        offset=offset,
+        gain=gain,
     )

@@ -73,6 +73,10 @@ class Defect:
     first_seen: _dt.datetime | None = None
     last_seen: _dt.datetime | None = None
     confidence: float | None = None  # 0..1: significance times the share of frames showing it
+    # A warm RAW photosite's stable response, value = offset + gain * true (raw levels):
+    # a repair undoes it instead of replacing the photosite (detect/response.py).
+    offset: float | None = None
+    gain: float | None = None
 
     def pixels(self) -> list[tuple[int, int]]:
         """Every ``(x, y)`` to repair: the centre and its members."""
@@ -208,6 +212,12 @@ class DefectMap:
             out.update(d.pixels() if members else [(d.x, d.y)])
         return sorted(out, key=lambda p: (p[1], p[0]))
 
+    def responses(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """``(x, y) -> (offset, gain)`` of the defects whose stable response a repair
+        undoes rather than replacing them (warm RAW photosites; see ``Defect.offset``)."""
+        return {(d.x, d.y): (float(d.offset), float(d.gain)) for d in self.defects
+                if d.offset is not None and d.gain is not None}  # fmt: skip
+
     def counts(self) -> dict[str, int]:
         """Number of defects of each kind."""
         counts = {k: sum(d.kind == k for d in self.defects) for k in KINDS}
@@ -219,6 +229,9 @@ def defect_dict(d: Defect) -> dict:
     """A defect as its JSON dictionary."""
     out = asdict(d)
     out["members"] = [list(p) for p in d.members]
+    for name in ("offset", "gain"):  # only a warm RAW photosite with a stable response has them
+        if out[name] is None:
+            del out[name]
     for name in ("first_seen", "last_seen"):
         if out[name] is None:
             del out[name]
@@ -248,6 +261,8 @@ def defect_from_dict(doc: dict) -> Defect:
         first_seen=_parse_time(doc.get("first_seen")),
         last_seen=_parse_time(doc.get("last_seen")),
         confidence=doc.get("confidence"),
+        offset=doc.get("offset"),
+        gain=doc.get("gain"),
     )
 
 

@@ -84,7 +84,7 @@ def _check_defect(c: _Checker, d, where: str) -> None:
             c.fail(f"{where}.{key}", "present (a whole number >= 0)", None)
         c.whole(d[key], f"{where}.{key}")
     c.text(d.get("kind"), f"{where}.kind", choices=_KINDS)
-    for key in ("score", "mean", "excess"):
+    for key in ("score", "mean", "excess", "offset", "gain"):
         c.number(d.get(key), f"{where}.{key}")
     c.number(d.get("confidence"), f"{where}.confidence")
     if isinstance(d.get("confidence"), Real) and not 0 <= d["confidence"] <= 1:

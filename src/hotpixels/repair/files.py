@@ -189,6 +189,7 @@ def fix_raw_file(
     *,
     overwrite: bool = False,
     expect_size: tuple[int, int] | None = None,
+    responses: dict | None = None,
 ) -> str:
     """Repair photosites of a RAW file and write it developed, as a 16-bit TIFF.
 
@@ -204,6 +205,9 @@ def fix_raw_file(
         Replace an existing ``dst``.
     expect_size : (width, height), optional
         The map's mosaic size; a RAW of another size is refused.
+    responses : dict of (x, y) to (offset, gain), optional
+        Warm photosites whose stable response is undone rather than replaced
+        (:func:`hotpixels.repair.pixels.repair_mosaic`).
 
     Returns
     -------
@@ -220,21 +224,23 @@ def fix_raw_file(
                    f"{expect_size[0]}x{expect_size[1]}; use a map of this camera")  # fmt: skip
             raise ParameterError(msg)
         with _naming(src):
-            repair_mosaic(mosaic, pixels, in_place=True)
+            repair_mosaic(mosaic, pixels, in_place=True, responses=responses)
 
     rgb = develop(src, repair)
     write_tiff16(dst, rgb, overwrite=overwrite)
-    return ("RAW repaired from same-colour photosites and developed to a 16-bit TIFF; the RAW "
+    undone = f" ({len(responses)} warm one(s) compensated, not replaced)" if responses else ""
+    return (f"RAW repaired from same-colour photosites{undone} and developed to a 16-bit TIFF; the RAW "
             "file is unchanged")
 
 
 def fix_file(src: str | Path, dst: str | Path, pixels: Iterable[tuple[int, int]], *,
              overwrite: bool = False, reencode: bool = False,
-             expect_size: tuple[int, int] | None = None) -> str:  # fmt: skip
+             expect_size: tuple[int, int] | None = None, responses: dict | None = None) -> str:  # fmt: skip
     """Repair ``pixels`` of a photo (:func:`fix_image_file`) or a RAW file
     (:func:`fix_raw_file`: ``reencode`` does not apply); returns the note."""
     if file_kind(Path(src)) is FrameKind.RAW:
-        return fix_raw_file(src, dst, pixels, overwrite=overwrite, expect_size=expect_size)
+        return fix_raw_file(src, dst, pixels, overwrite=overwrite, expect_size=expect_size,
+                            responses=responses)  # fmt: skip
     return fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
                           expect_size=expect_size)  # fmt: skip
 
@@ -259,6 +265,7 @@ def fix_files(
     prefix: str = FIX_PREFIX,
     overwrite: bool = False,
     reencode: bool = False,
+    replace: bool = False,
     progress: Callable[[Path, str | None], None] | None = None,
 ) -> FixResult:
     """Repair every defect of a map (centres and members), or given pixels, in many photos.
@@ -283,6 +290,9 @@ def fix_files(
         all, so a second run finishes what a stopped one began.
     reencode : bool
         Re-encode JPEGs whole (see :func:`fix_image_file`).
+    replace : bool
+        Replace warm RAW photosites too, instead of undoing their stable response
+        (:meth:`DefectMap.responses`; photos are always replaced).
     progress : callable, optional
         Called after each file with its path and an error message or None; its
         ``start(total, "repairing")``, if it has one, first.
@@ -294,6 +304,7 @@ def fix_files(
     dmap = defects if isinstance(defects, DefectMap) else None
     pixels = dmap.repair_pixels() if dmap is not None else [(int(x), int(y)) for x, y in defects]
     size = (dmap.width, dmap.height) if dmap is not None else None
+    responses = dmap.responses() if dmap is not None and not replace else {}
     result = FixResult()
     out_dir = Path(out_dir) if out_dir is not None else None
     seen = discover(paths)
@@ -315,7 +326,7 @@ def fix_files(
             if mismatch:
                 raise ParameterError(mismatch)
             note = fix_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
-                            expect_size=size)  # fmt: skip
+                            expect_size=size, responses=responses)  # fmt: skip
         except HotPixelsError as err:
             result.failures.append((src, str(err)))
             if progress:

@@ -10,7 +10,7 @@ nothing else in the image changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from PIL import Image
@@ -208,7 +208,7 @@ def _correct_palette(image: Image.Image, pixels: list[tuple[int, int]]) -> Image
 
 
 def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
-                  in_place: bool = False) -> np.ndarray:  # fmt: skip
+                  in_place: bool = False, responses: Mapping | None = None) -> np.ndarray:  # fmt: skip
     """Repair photosites of a 2x2 colour filter mosaic from their same-colour neighbours.
 
     Each photosite becomes the weighted mean of the 8 photosites of its own colour filter
@@ -225,6 +225,10 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
         Photosites to repair, in the mosaic's frame.
     in_place : bool
         Write into ``mosaic`` (e.g. a rawpy image before ``postprocess``) instead of a copy.
+    responses : mapping of (x, y) to (offset, gain), optional
+        Photosites (among ``pixels``) whose stable response is undone instead,
+        ``(value - offset) / gain``: a warm photosite keeps the detail it saw
+        (:attr:`DefectMap.responses`).
 
     Returns
     -------
@@ -238,6 +242,9 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
     >>> out = repair_mosaic(m, [(3, 2)])
     >>> int(out[2, 3]), int(out[2, 2])
     (100, 50)
+    >>> m[2, 3] = 180                           # a warm photosite: 80 levels over what it saw
+    >>> int(repair_mosaic(m, [(3, 2)], responses={(3, 2): (80.0, 1.0)})[2, 3])
+    100
     """
     arr = np.asarray(mosaic)
     if arr.ndim != 2:
@@ -247,6 +254,7 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
     lattices: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for x, y in _inside((h, w), pixels):
         lattices.setdefault((y % 2, x % 2), []).append((x // 2, y // 2))
+    seen = {(x, y): float(arr[y, x]) for x, y in (responses or {}) if 0 <= x < w and 0 <= y < h}
     out = arr if in_place else arr.copy()
     for (dy, dx), points in lattices.items():
         plane = arr[dy::2, dx::2]
@@ -255,6 +263,14 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
             info = np.iinfo(out.dtype)
             values = np.clip(np.rint(values), info.min, info.max)
         out[dy::2, dx::2][ys, xs] = values[:, 0].astype(out.dtype)
+    for (x, y), value in seen.items():
+        offset, gain = responses[(x, y)]
+        if gain:
+            value = (value - offset) / gain
+            if np.issubdtype(out.dtype, np.integer):
+                info = np.iinfo(out.dtype)
+                value = float(np.clip(np.rint(value), info.min, info.max))
+            out[y, x] = value
     return out
 
 
@@ -296,5 +312,5 @@ def repair_raw(raw, dmap) -> int:
                f"{mosaic.shape[1]}x{mosaic.shape[0]}")  # fmt: skip
         raise ParameterError(msg)
     pixels = dmap.repair_pixels()
-    repair_mosaic(mosaic, pixels, in_place=True)
+    repair_mosaic(mosaic, pixels, in_place=True, responses=dmap.responses())
     return len(pixels)

@@ -253,7 +253,7 @@ def simulate(
         noisy = electrons + frng.standard_normal(sensor.shape, dtype=np.float32) * spread
         sensor = noisy / full_well
         clean_raw = sensor.copy() if clean else None
-        apply_defects(sensor, truth, i, t_factor)
+        apply_defects(sensor, truth, i, 1.0 if style.stable_warm else t_factor)
         quality = int(frng.integers(80, 97))
         subsampling = 2 if i % 2 == 0 else 0
         exif = _exif_bytes(make, model, when)

@@ -51,6 +51,9 @@ class CameraStyle:
         Stuck photosites whose developed value spans the range (15 to 90 %).
     late : float, optional
         Share of the series from which the late defect shows (default a third).
+    stable_warm : bool
+        Warm photosites add the same offset in every frame (by default it varies with
+        each frame's exposure and heat, 0.6 to 1.4 times).
     """
 
     demosaic: str = "bilinear"
@@ -61,6 +64,7 @@ class CameraStyle:
     pairs: bool = False
     stuck_range: bool = False
     late: float | None = None
+    stable_warm: bool = False
 
     def __post_init__(self) -> None:
         if self.demosaic not in DEMOSAICS:

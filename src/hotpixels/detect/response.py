@@ -1,0 +1,99 @@
+"""How a warm RAW photosite responds to light, and whether to undo that rather than
+replace it.
+
+A warm photosite still sees the scene: its value is ``v = a + b t`` of the true value
+``t`` (an offset ``a``, e.g. dark current, and a gain ``b``; a gain within 3 standard
+errors of 1 is taken as 1). Over the frames ``v`` is
+fitted to the mean ``s`` of its 8 same-colour neighbours, which stands for ``t``, from
+the accumulator's sums; ``(v - a) / b`` then gives the photosite's own reading back,
+keeping the detail under it that a replacement by its neighbours loses.
+
+Undoing is better than replacing only where the response is stable. The residual
+``v - s`` (its variance is in the accumulator, exactly) varies by the neighbours'
+interpolation error (what a replacement gets wrong, measured at the defect's normal
+neighbours), by what a gain other than 1 makes of the scene's changes, and by whatever
+of the response changes from frame to frame (what undoing it gets wrong): so a response
+is kept only where the residual's variance, less the gain's part, is below twice the
+interpolation error's. A photosite that was near clipping in some frame (whose
+residual those frames left out) is replaced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hotpixels.detect.evidence import Evidence
+
+__all__ = ["GAIN_RANGE", "STABLE", "response"]
+
+#: A response is kept where the fit's residual variance is below this many times the
+#: neighbours' interpolation error.
+STABLE = 2.0
+#: Gains outside this range are not a warm photosite's (a fit gone wrong).
+GAIN_RANGE = (0.5, 2.0)
+
+
+def response(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float] | None:
+    """The offset and gain of subpixel ``(y, x, c)`` (a RAW colour plane's), if stable.
+
+    Parameters
+    ----------
+    ev : Evidence
+    y, x, c : int
+        Row, column and plane.
+
+    Returns
+    -------
+    (offset, gain) or None
+        ``v = offset + gain * t`` in the file's raw levels; None where undoing it would
+        not beat a replacement (or the fit is not a warm photosite's).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hotpixels.detect.evidence import evidence
+    >>> from hotpixels.stats import Accumulator
+    >>> rng = np.random.default_rng(1)
+    >>> acc = Accumulator.empty((9, 9, 1), 12)
+    >>> for level in rng.integers(200, 3000, 30):
+    ...     frame = np.full((9, 9, 1), level, np.uint16) + rng.integers(0, 20, (9, 9, 1)).astype(np.uint16)
+    ...     frame[4, 4] += 300                        # a stable offset of 300 levels
+    ...     _ = acc.update(frame)
+    >>> offset, gain = response(evidence(acc), 4, 4, 0)
+    >>> round(gain, 2), 280 < offset < 320
+    (1.0, True)
+    """
+    acc = ev.acc
+    m, n, _ = acc.shape
+    rows, cols = slice(max(y - 1, 0), min(y + 2, m)), slice(max(x - 1, 0), min(x + 2, n))
+    var = acc.variance(rows)[:, cols, c]
+    mean = acc.mean(rows)[:, cols, c]
+    residual = acc.residual_variance(rows)[:, cols, c]
+    cy, cx = y - rows.start, x - cols.start
+    around = np.ones(var.shape, bool)
+    around[cy, cx] = False
+    v_var, s_var = float(var[cy, cx]), float(var[around].mean())
+    # Frames near clipping add to the value sums only: where any did, the residual's
+    # statistics miss them (its mean differs from the values' means) and the response
+    # cannot be judged.
+    r_mean = float(acc.residual_sum(slice(y, y + 1))[0, x, c]) / (8.0 * acc.n)
+    if s_var <= 0 or abs(r_mean - (float(mean[cy, cx]) - float(mean[around].mean()))) > 0.01:
+        return None
+    cov = (v_var + s_var - float(residual[cy, cx])) / 2.0
+    gain = cov / s_var
+    if not GAIN_RANGE[0] <= gain <= GAIN_RANGE[1]:
+        return None
+    offset = float(mean[cy, cx]) - gain * float(mean[around].mean())
+    # A gain within 3 standard errors of 1 is an offset alone (noise in s dilutes the
+    # fitted slope below 1, which would scale the whole value).
+    spread = max(v_var - cov * cov / s_var, 0.0)
+    if abs(gain - 1.0) < 3.0 * np.sqrt(spread / (max(acc.n - 2, 1) * s_var)):
+        gain, offset = 1.0, r_mean
+    # The residual v - s varies by the interpolation error and by what of the response
+    # is not stable; a gain other than 1 explains (gain - 1)^2 var(s) of it.
+    unexplained = float(residual[cy, cx]) - (gain - 1.0) ** 2 * s_var
+    # The neighbours' own residuals: how far the mean of their neighbours is from them.
+    interpolation = float(np.median(residual[around]))
+    if unexplained >= STABLE * interpolation:
+        return None
+    return round(offset, 2), round(gain, 4)
