@@ -66,8 +66,8 @@ def raw_sims(tmp_path_factory):
         key = (seed, tuple(sorted(kwargs.items())))
         if key not in cache:
             out = tmp_path_factory.mktemp(f"raw{seed}")
-            sim = simulate(out, frames=kwargs.pop("frames", 20), size=RAW_SIZE, seed=seed, raw=True,
-                           fmt="png", **kwargs)  # fmt: skip
+            sim = simulate(out, frames=kwargs.pop("frames", 20), size=kwargs.pop("size", RAW_SIZE), seed=seed,
+                           raw=True, fmt="png", **kwargs)  # fmt: skip
             result, maps = find(sim.raw_frames)
             cache[key] = (sim, result, maps)
         return cache[key]

@@ -24,7 +24,7 @@ from enum import Enum
 
 from hotpixels.errors import ParameterError
 from hotpixels.kernels.clipping import Clipping
-from hotpixels.mosaic import photosite, plane_of
+from hotpixels.mosaic import period_of, photosite, plane_of
 
 __all__ = ["IMAGE", "RAW", "FrameKind", "FrameStrategy", "RawFrame", "srgb_decode", "strategy_for"]
 
@@ -105,8 +105,9 @@ class FrameStrategy:
         names = next((n for n in _CHANNELS.values() if channel in n), ())
         return y, x, names.index(channel) if names else int(channel or 0)
 
-    def position(self, row: int, col: int, k: int) -> tuple[int, int]:
-        """The map's ``(x, y)`` of statistics position ``(row, col)``, channel ``k``."""
+    def position(self, row: int, col: int, k: int, channels: int = 3) -> tuple[int, int]:
+        """The map's ``(x, y)`` of statistics position ``(row, col)``, channel ``k`` of
+        ``channels``."""
         return col, row
 
     def clipping(self, bits: int, levels: tuple[int, int] | None = None) -> Clipping:
@@ -127,24 +128,30 @@ class FrameStrategy:
 
 @dataclass(frozen=True)
 class RawFrame(FrameStrategy):
-    """RAW mosaics: a 2x2 colour filter pattern split into four planes, so that a
-    photosite's 8 neighbours are the same-colour photosites two steps away
-    (:func:`hotpixels.mosaic.to_planes`)."""
+    """RAW mosaics: a colour filter tile of ``p x p`` split into ``p * p`` planes (2x2
+    Bayer: 4, 6x6 X-Trans: 36), so that a photosite's 8 neighbours are photosites of its
+    colour one tile away (:func:`hotpixels.mosaic.to_planes`)."""
+
+    @staticmethod
+    def _period(channels: int) -> int:
+        return 6 if channels == 36 else 2
 
     def analysed_shape(self, width: int, height: int, channels: int) -> tuple[int, int, int]:
-        return (height // 2, width // 2, 4)
+        p = self._period(channels)
+        return (height // p, width // p, p * p)
 
     def map_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
-        return 2 * shape[1], 2 * shape[0]
+        p = self._period(shape[2])
+        return p * shape[1], p * shape[0]
 
     def channel_names(self, channels: int, cfa: str = "") -> tuple[str, ...]:
         return tuple(cfa) if len(cfa) == channels else super().channel_names(channels)
 
     def subpixel(self, x: int, y: int, channel: str, cfa: str = "") -> tuple[int, int, int]:
-        return plane_of(x, y)
+        return plane_of(x, y, period_of(cfa) if cfa else 2)
 
-    def position(self, row: int, col: int, k: int) -> tuple[int, int]:
-        return photosite(row, col, k)
+    def position(self, row: int, col: int, k: int, channels: int = 4) -> tuple[int, int]:
+        return photosite(row, col, k, self._period(channels))
 
     def clipping(self, bits: int, levels: tuple[int, int] | None = None) -> Clipping:
         return Clipping.raw(levels[1] if levels else 65535)

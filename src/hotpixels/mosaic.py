@@ -1,11 +1,13 @@
-"""A Bayer mosaic as four colour planes, and back.
+"""A colour filter mosaic as planes of its tile's positions, and back.
 
-A 2x2 colour filter tile has four positions; position ``k = 2 * (y % 2) + (x % 2)``
-holds one colour. :func:`to_planes` turns an ``(H, W)`` mosaic into an
-``(H // 2, W // 2, 4)`` frame whose channel ``k`` is the photosites of position ``k``,
-so each channel's 8 neighbours are the same-colour photosites two steps away in the
-mosaic: the accumulator, the residual and the decision work on it unchanged. A last
-odd row or column (rare) has no full tile and is not examined.
+A colour filter tile of ``p x p`` photosites (a 2x2 Bayer tile, or Fujifilm's 6x6
+X-Trans) has ``p * p`` positions; position ``k = p * (y % p) + (x % p)`` holds one
+colour. :func:`to_planes` turns an ``(H, W)`` mosaic into an ``(H // p, W // p, p * p)``
+frame whose channel ``k`` is the photosites of position ``k``, so each channel's 8
+neighbours are photosites of the same colour ``p`` steps away in the mosaic (for
+X-Trans, at the same place of the neighbouring tiles: the same colour for certain,
+though not the nearest of that colour): the accumulator, the residual and the decision
+work on it unchanged. Rows and columns past the last whole tile are not examined.
 """
 
 from __future__ import annotations
@@ -15,22 +17,40 @@ import numpy as np
 from hotpixels.errors import ParameterError
 from hotpixels.kernels import split_planes
 
-__all__ = ["colour_at", "photosite", "plane_of", "to_planes"]
+__all__ = ["PERIODS", "colour_at", "period_of", "photosite", "plane_of", "to_planes"]
+
+#: Tile sizes of the supported patterns: 2x2 Bayer, 6x6 X-Trans.
+PERIODS = (2, 6)
 
 
-def to_planes(mosaic: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Split a mosaic into its four 2x2 positions, ``(H // 2, W // 2, 4)``.
+def period_of(cfa: str) -> int:
+    """The tile size of a pattern given as its letters in reading order ("RGGB": 2).
+
+    >>> period_of("RGGB"), period_of("G" * 20 + "R" * 8 + "B" * 8)
+    (2, 6)
+    """
+    for p in PERIODS:
+        if len(cfa) == p * p:
+            return p
+    msg = f"colour filter pattern {cfa!r} is neither 2x2 nor 6x6"
+    raise ParameterError(msg)
+
+
+def to_planes(mosaic: np.ndarray, out: np.ndarray | None = None, period: int = 2) -> np.ndarray:
+    """Split a mosaic into its tile's positions, ``(H // p, W // p, p * p)``.
 
     Parameters
     ----------
     mosaic : (H, W) ndarray
     out : ndarray, optional
         C-contiguous array of the result's shape and the mosaic's dtype.
+    period : {2, 6}
+        The tile size ``p``.
 
     Returns
     -------
     ndarray
-        ``out[py, px, 2 * dy + dx] == mosaic[2 * py + dy, 2 * px + dx]``.
+        ``out[py, px, p * dy + dx] == mosaic[p * py + dy, p * px + dx]``.
 
     Examples
     --------
@@ -39,26 +59,32 @@ def to_planes(mosaic: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> to_planes(m)[1, 0].tolist()
     [8, 9, 12, 13]
     """
-    if mosaic.ndim != 2 or mosaic.shape[0] < 4 or mosaic.shape[1] < 4:
-        msg = f"a mosaic must be (H, W) with H, W >= 4, got {mosaic.shape}"
+    if mosaic.ndim != 2 or mosaic.shape[0] < 2 * period or mosaic.shape[1] < 2 * period:
+        msg = f"a mosaic must be (H, W) with H, W >= {2 * period}, got {mosaic.shape}"
         raise ParameterError(msg)
-    h2, w2 = mosaic.shape[0] // 2, mosaic.shape[1] // 2
+    hp, wp = mosaic.shape[0] // period, mosaic.shape[1] // period
     if out is None:
-        out = np.empty((h2, w2, 4), mosaic.dtype)
-    split_planes(mosaic, out)
+        out = np.empty((hp, wp, period * period), mosaic.dtype)
+    if period == 2:
+        split_planes(mosaic, out)
+    else:
+        tiles = mosaic[: hp * period, : wp * period].reshape(hp, period, wp, period)
+        out[...] = tiles.transpose(0, 2, 1, 3).reshape(hp, wp, period * period)
     return out
 
 
-def photosite(py: int, px: int, k: int) -> tuple[int, int]:
+def photosite(py: int, px: int, k: int, period: int = 2) -> tuple[int, int]:
     """Mosaic ``(x, y)`` of plane pixel ``(py, px)`` in channel ``k``."""
-    return 2 * px + (k & 1), 2 * py + (k >> 1)
+    return period * px + k % period, period * py + k // period
 
 
-def plane_of(x: int, y: int) -> tuple[int, int, int]:
+def plane_of(x: int, y: int, period: int = 2) -> tuple[int, int, int]:
     """Plane pixel and channel ``(py, px, k)`` of mosaic photosite ``(x, y)``."""
-    return y // 2, x // 2, 2 * (y % 2) + (x % 2)
+    return y // period, x // period, period * (y % period) + (x % period)
 
 
 def colour_at(cfa: str, x: int, y: int) -> str:
-    """Colour letter of photosite ``(x, y)`` for a pattern such as ``"RGGB"``."""
-    return cfa[2 * (y % 2) + (x % 2)]
+    """Colour letter of photosite ``(x, y)`` for a pattern such as ``"RGGB"`` (or 36
+    letters of a 6x6 X-Trans tile)."""
+    p = period_of(cfa)
+    return cfa[p * (y % p) + (x % p)]

@@ -21,17 +21,26 @@ def test_planes_put_same_colour_neighbours_next_to_each_other():
         assert np.array_equal(planes[..., k], mosaic[dy::2, dx::2])
 
 
-def test_x_trans_is_refused_with_a_message(tmp_path, tifffile):
-    path = tmp_path / "xtrans.dng"
-    pattern = bytes([1, 1, 0, 1, 1, 2, 1, 1, 2, 1, 1, 0, 2, 0, 1, 0, 2, 1,
-                     1, 1, 2, 1, 1, 0, 1, 1, 0, 1, 1, 2, 0, 2, 1, 2, 0, 1])  # fmt: skip
-    tags = [(33421, "H", 2, (6, 6), True), (33422, "B", 36, pattern, True),
+def _cfa_dng(path, tifffile, dims, pattern):
+    tags = [(33421, "H", 2, dims, True), (33422, "B", len(pattern), bytes(pattern), True),
             (50706, "B", 4, (1, 4, 0, 0), True), (50717, "H", 1, 4095, True),
             (271, "s", 0, "FUJIFILM", True), (272, "s", 0, "X-T2", True)]  # fmt: skip
     data = np.full((96, 96), 1000, np.uint16)
     tifffile.imwrite(path, data, photometric=32803, extratags=tags, metadata=None, subfiletype=0)
-    with pytest.raises(ImageReadError, match=r"xtrans.dng: X-Trans \(6x6\) colour filter"):
-        probe(path)
+
+
+def test_x_trans_is_read_as_36_planes_and_other_patterns_are_refused(tmp_path, tifffile):
+    from hotpixels.io.decode import decode
+
+    xtrans = [1, 1, 0, 1, 1, 2, 1, 1, 2, 1, 1, 0, 2, 0, 1, 0, 2, 1,
+              1, 1, 2, 1, 1, 0, 1, 1, 0, 1, 1, 2, 0, 2, 1, 2, 0, 1]  # fmt: skip
+    _cfa_dng(tmp_path / "xtrans.dng", tifffile, (6, 6), xtrans)
+    info = probe(tmp_path / "xtrans.dng")
+    assert info.key.channels == 36 and info.key.cfa == "".join("RGB"[i] for i in xtrans)
+    assert decode(info).shape == (16, 16, 36)
+    _cfa_dng(tmp_path / "odd.dng", tifffile, (2, 2), [0, 0, 0, 0])
+    with pytest.raises(ImageReadError, match=r"odd.dng: 1x1 colour filter pattern; only 2x2 Bayer"):
+        probe(tmp_path / "odd.dng")
 
 
 def test_bad_raw_files_are_reported_and_skipped(raw_sims, tmp_path):

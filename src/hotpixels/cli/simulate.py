@@ -26,32 +26,35 @@ __all__ = ["simulate_cmd"]
               show_default=True)
 @click.option("--raw", is_flag=True,
               help='Also write each frame as a DNG RAW file (needs pip install "hotpixels[raw]").')
+@click.option("--xtrans", is_flag=True, help="A Fujifilm X-Trans (6x6) sensor instead of RGGB.")
 @verbose_option
 @quiet_option
-def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, raw, quiet):
+def simulate_cmd(out, frames, size, seed, burst, iso, no_defects, clean, fmt, raw, xtrans, quiet):
     """Simulate a camera with known defects and write its photos and truth.json.
 
     Scenes change from frame to frame (texture, edges, moving point lights, sky, dark
-    areas); the sensor is an RGGB mosaic with shot and read noise and hot, warm, stuck and
-    dead photosites; photos are demosaiced and saved as JPEG (mixed quality, 4:2:0 and
-    4:4:4) with EXIF. The model is documented in hotpixels.sim.camera.
+    areas); the sensor is an RGGB (or, with --xtrans, X-Trans) mosaic with shot and read
+    noise and hot, warm, stuck and dead photosites; photos are demosaiced and saved as
+    JPEG (mixed quality, 4:2:0 and 4:4:4) with EXIF. The model is documented in hotpixels.sim.camera.
 
     \b
     Examples:
       hotpixels simulate sim --frames 40 --seed 1
       hotpixels simulate burst --frames 60 --burst 40 --clean
       hotpixels simulate rawsim --frames 20 --raw
+      hotpixels simulate fuji --frames 30 --size 1920x1440 --raw --xtrans
       hotpixels find sim -o sim.json && hotpixels evaluate sim.json sim/truth.json
     """
 
     def body() -> int:
         from hotpixels.sim.camera import simulate
+        from hotpixels.sim.style import CameraStyle
 
         bar = Progress(quiet=quiet)
         bar.start(frames, "simulating")
         res = simulate(out, frames=frames, size=size, seed=seed, defects=not no_defects,
                        burst=burst, iso=iso, fmt=fmt, clean=clean, raw=raw,
-                       progress=lambda i: bar(out, None))  # fmt: skip
+                       style=CameraStyle(xtrans=xtrans), progress=lambda i: bar(out, None))  # fmt: skip
         bar.close()
         if not quiet:
             dng = f" and {len(res.raw_frames)} DNG files" if raw else ""

@@ -63,7 +63,8 @@ def detect_defects(
     camera : CameraKey, optional
         The group's key: its identity is recorded in the map, and its frame decides how
         candidates become defects. A RAW group's key (frame ``raw``, with its 2x2
-        pattern ``cfa``) means the accumulator holds the mosaic's four colour planes
+        pattern ``cfa``, 4 letters, or 36 for X-Trans) means the accumulator holds the
+        mosaic's planes, one per position of its tile
         (:func:`hotpixels.mosaic.to_planes`): every photosite above the line is one
         defect, and the map is in the RAW frame, of the mosaic's size.
     dates : list of datetime, optional
@@ -100,8 +101,11 @@ def detect_defects(
         raise ParameterError(msg)
     strategy = strategy_for(getattr(camera, "frame", FrameKind.IMAGE))
     cfa = getattr(camera, "cfa", "") if strategy.kind is FrameKind.RAW else ""
-    if strategy.kind is FrameKind.RAW and (acc.shape[2] != 4 or sorted(cfa) != ["B", "G", "G", "R"]):
-        msg = f"camera: cfa {cfa!r} needs a Bayer pattern and four colour planes, got {acc.shape}"
+    bayer = len(cfa) == 4 and sorted(cfa) == ["B", "G", "G", "R"]
+    xtrans = len(cfa) == 36 and set(cfa) == {"R", "G", "B"}
+    if strategy.kind is FrameKind.RAW and (acc.shape[2] != len(cfa) or not (bayer or xtrans)):
+        msg = (f"camera: cfa {cfa!r} needs a Bayer (2x2) or X-Trans (6x6) pattern and one plane "
+               f"per position of its tile, got {acc.shape}")  # fmt: skip
         raise ParameterError(msg)
     ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers)
     names = strategy.channel_names(acc.shape[2], cfa)

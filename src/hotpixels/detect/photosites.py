@@ -41,7 +41,7 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     def subpixels(pixels, every: bool) -> list[tuple[float, int, int, int]]:
         out = []
         for y, x in pixels:
-            channels = range(4) if every else [int(ev.dominant[y, x])]
+            channels = range(ev.z.shape[2]) if every else [int(ev.dominant[y, x])]
             out += [(ev.score(y, x, k), int(y), int(x), k) for k in channels
                     if not every or (max(abs(ev.z[y, x, k]) / zt, ev.decoupling[y, x, k]) >= 1.0
                                      and counts(y, x, k))]
@@ -69,7 +69,7 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
 
 def _photosite_defect(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], score: float,
                       py: int, px: int, k: int) -> Defect:  # fmt: skip
-    x, y = strategy.position(py, px, k)
+    x, y = strategy.position(py, px, k, ev.z.shape[2])
     kind = classify(ev, py, px, k, strategy)
     offset, gain = (response(ev, py, px, k) or (None, None)) if kind == "warm" else (None, None)
     return Defect(

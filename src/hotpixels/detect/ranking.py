@@ -44,4 +44,4 @@ def variance_ranking(acc: Accumulator, n: int = 10, *, frame: FrameKind | str = 
         best += [(float(var[i]), int(y) + rows.start, int(x), int(ch), 0)
                  for i, y, x, ch in zip(idx, ys, xs, cs, strict=True)]  # fmt: skip
     best.sort(key=lambda t: (t[0], (t[1] * w + t[2]) * c + t[3]))
-    return [(*strategy.position(y, x, ch), names[ch], var) for var, y, x, ch, _ in best[:n]]
+    return [(*strategy.position(y, x, ch, acc.shape[2]), names[ch], var) for var, y, x, ch, _ in best[:n]]

@@ -88,7 +88,7 @@ def probe(path: str | Path, known: dict | None = None) -> FileInfo:
         if camera not in known:
             known[camera] = raw_levels(path)
         cfa, black, white = known[camera]
-        key = CameraKey(*camera, 4, FrameKind.RAW, cfa)
+        key = CameraKey(*camera, len(cfa), FrameKind.RAW, cfa)  # 4 planes (Bayer) or 36 (X-Trans)
         return FileInfo(path, key, 16, "RAW", "RAW", head["taken"] or _file_time(path), (black, white))
     with open_image(path, load=False) as image:
         mode, fmt = image.mode, image.format or ""

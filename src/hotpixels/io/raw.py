@@ -1,11 +1,11 @@
 """Camera RAW files through rawpy (LibRaw): header, levels, mosaic, developing.
 
 A RAW frame is the sensor's mosaic in the *visible* area (``raw_image_visible``), one
-value per photosite. For the statistics it is split into the four positions of its 2x2
-colour filter tile (:func:`hotpixels.mosaic.to_planes`), so that the 8 neighbours of a
-photosite in its plane are the same-colour photosites two steps away in the mosaic.
-Mosaics whose pattern does not repeat every 2x2 photosites (Fujifilm X-Trans, 6x6) and
-sensors without a colour filter mosaic (Foveon, linear DNG) are refused with a message.
+value per photosite. For the statistics it is split into the positions of its colour
+filter tile (:func:`hotpixels.mosaic.to_planes`: four for a 2x2 Bayer tile, 36 for a
+6x6 X-Trans one), so that the 8 neighbours of a photosite in its plane are photosites
+of its colour one tile away in the mosaic. Other patterns and sensors without a colour
+filter mosaic (Foveon, linear DNG) are refused with a message.
 
 rawpy is the ``raw`` extra and is imported only when a RAW file is met; tifffile (also
 in ``raw``) reads the camera's Make and Model from TIFF-based RAW formats (DNG, CR2, NEF,
@@ -24,7 +24,7 @@ import numpy as np
 
 from hotpixels.errors import HotPixelsError, ImageReadError, require
 from hotpixels.io.images import check_size
-from hotpixels.mosaic import to_planes
+from hotpixels.mosaic import period_of, to_planes
 
 __all__ = ["develop", "raw_header", "raw_levels", "read_mosaic", "read_planes"]
 
@@ -41,22 +41,24 @@ def _libraw_errors(rawpy) -> tuple[type[BaseException], ...]:
 
 
 def _cfa_of(raw, path: Path) -> str:
-    """The 2x2 colour pattern as letters in reading order, e.g. ``"RGGB"``."""
+    """The colour pattern as letters in reading order: ``"RGGB"`` for a 2x2 Bayer tile,
+    36 letters for a 6x6 X-Trans one."""
     pattern = raw.raw_pattern
     desc = raw.color_desc.decode("ascii", "replace")
     if pattern is None:
         msg = f"{path}: not a colour filter mosaic (no CFA pattern); this RAW cannot be analysed"
         raise ImageReadError(msg)
     pattern = np.asarray(pattern)
-    if pattern.shape != (2, 2):
-        name = "X-Trans (6x6)" if pattern.shape == (6, 6) else f"{pattern.shape[0]}x{pattern.shape[1]}"
-        msg = (f"{path}: {name} colour filter pattern; only 2x2 Bayer mosaics (RGGB, BGGR, "
-               "GRBG, GBRG) are supported")  # fmt: skip
+    if pattern.shape not in ((2, 2), (6, 6)):
+        msg = (f"{path}: {pattern.shape[0]}x{pattern.shape[1]} colour filter pattern; only 2x2 Bayer "
+               "(RGGB, BGGR, GRBG, GBRG) and 6x6 X-Trans mosaics are supported")  # fmt: skip
         raise ImageReadError(msg)
     letters = "".join(desc[int(i)] if int(i) < len(desc) else "?" for i in pattern.ravel())
     # LibRaw names the second green G too (colour index 3 in "RGBG").
-    if sorted(letters) != ["B", "G", "G", "R"]:
-        msg = f"{path}: colour filter pattern {letters!r} is not a Bayer RGB mosaic"
+    bayer = pattern.shape == (2, 2) and sorted(letters) == ["B", "G", "G", "R"]
+    xtrans = pattern.shape == (6, 6) and set(letters) == {"R", "G", "B"}
+    if not (bayer or xtrans):
+        msg = f"{path}: colour filter pattern {letters!r} is not an RGB mosaic"
         raise ImageReadError(msg)
     return letters
 
@@ -182,12 +184,13 @@ def read_mosaic(path: str | Path) -> tuple[np.ndarray, str]:
 
 
 def read_planes(path: str | Path, out: np.ndarray | None = None) -> tuple[np.ndarray, str, tuple]:
-    """Unpack a RAW file straight into its four colour planes (one copy).
+    """Unpack a RAW file straight into the planes of its tile's positions (one copy).
 
     Returns
     -------
-    planes : (H // 2, W // 2, 4) ndarray of uint16
-        ``out`` when given and of that shape (:func:`hotpixels.mosaic.to_planes`).
+    planes : (H // p, W // p, p * p) ndarray of uint16
+        ``out`` when given and of that shape (:func:`hotpixels.mosaic.to_planes`; ``p``
+        is 2 for Bayer, 6 for X-Trans).
     cfa : str
     size : (height, width)
         Of the visible mosaic.
@@ -196,9 +199,10 @@ def read_planes(path: str | Path, out: np.ndarray | None = None) -> tuple[np.nda
     with _opened(path) as raw:
         cfa, mosaic = _cfa_of(raw, path), raw.raw_image_visible
         h, w = mosaic.shape
-        if out is not None and out.shape != (h // 2, w // 2, 4):
+        p = period_of(cfa)
+        if out is not None and out.shape != (h // p, w // p, p * p):
             out = None
-        return to_planes(mosaic, out), cfa, (h, w)
+        return to_planes(mosaic, out, p), cfa, (h, w)
 
 
 def develop(path: str | Path, prepare: Callable[[np.ndarray], object] | None = None,
@@ -221,4 +225,8 @@ def develop(path: str | Path, prepare: Callable[[np.ndarray], object] | None = N
     with _opened(Path(path)) as raw:
         if prepare is not None:
             prepare(raw.raw_image_visible)
+        if raw.raw_pattern is not None and np.asarray(raw.raw_pattern).shape == (6, 6):
+            # LibRaw's own X-Trans demosaic fails on some files its linear one develops.
+            rawpy = _rawpy()
+            params = {"demosaic_algorithm": rawpy.DemosaicAlgorithm.LINEAR, **params}
         return raw.postprocess(**{"use_camera_wb": True, "output_bps": 16, **params})

@@ -177,6 +177,9 @@ def add_bad_pixels(src: str | Path, dst: str | Path, dmap: DefectMap) -> int:
         raise DefectMapError(f"{src}: a DNG's opcodes are in the RAW frame; this map is of developed photos")
     if dst.resolve() == src.resolve():
         raise DefectMapError(f"{dst}: that is the DNG itself; choose another output")
+    if dmap.cfa and len(dmap.cfa) != 4:
+        raise DefectMapError(f"{src}: FixBadPixelsList is defined for 2x2 Bayer mosaics; this map's pattern "
+                             "is 6x6 X-Trans (export -f dcraw or rawtherapee instead)")  # fmt: skip
     tiff, (ifd, pointer, tags), (width, height, top, left) = _raw_image(src)
     data = tiff.data
     if (dmap.width, dmap.height) != (width - left, height - top):

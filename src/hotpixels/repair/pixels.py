@@ -17,6 +17,7 @@ from PIL import Image
 
 from hotpixels.errors import ParameterError
 from hotpixels.frames import FrameKind
+from hotpixels.mosaic import period_of
 
 __all__ = ["correct_image", "correct_pixels", "repair_mosaic", "repair_raw", "repaired_values"]
 
@@ -208,7 +209,8 @@ def _correct_palette(image: Image.Image, pixels: list[tuple[int, int]]) -> Image
 
 
 def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
-                  in_place: bool = False, responses: Mapping | None = None) -> np.ndarray:  # fmt: skip
+                  in_place: bool = False, responses: Mapping | None = None,
+                  period: int = 2) -> np.ndarray:  # fmt: skip
     """Repair photosites of a 2x2 colour filter mosaic from their same-colour neighbours.
 
     Each photosite becomes the weighted mean of the 8 photosites of its own colour filter
@@ -225,6 +227,10 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
         Photosites to repair, in the mosaic's frame.
     in_place : bool
         Write into ``mosaic`` (e.g. a rawpy image before ``postprocess``) instead of a copy.
+    period : {2, 6}
+        The colour filter tile's size: 2 for Bayer, 6 for X-Trans (whose photosite is
+        repaired from the photosites at its place in the 8 neighbouring tiles, six steps
+        away: its colour for certain).
     responses : mapping of (x, y) to (offset, gain), optional
         Photosites (among ``pixels``) whose stable response is undone instead,
         ``(value - offset) / gain``: a warm photosite keeps the detail it saw
@@ -252,17 +258,18 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
         raise ParameterError(msg)
     h, w = arr.shape
     lattices: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    p = period
     for x, y in _inside((h, w), pixels):
-        lattices.setdefault((y % 2, x % 2), []).append((x // 2, y // 2))
+        lattices.setdefault((y % p, x % p), []).append((x // p, y // p))
     seen = {(x, y): float(arr[y, x]) for x, y in (responses or {}) if 0 <= x < w and 0 <= y < h}
     out = arr if in_place else arr.copy()
     for (dy, dx), points in lattices.items():
-        plane = arr[dy::2, dx::2]
+        plane = arr[dy::p, dx::p]
         ys, xs, values = repaired_values(plane[..., None], points)
         if np.issubdtype(out.dtype, np.integer):
             info = np.iinfo(out.dtype)
             values = np.clip(np.rint(values), info.min, info.max)
-        out[dy::2, dx::2][ys, xs] = values[:, 0].astype(out.dtype)
+        out[dy::p, dx::p][ys, xs] = values[:, 0].astype(out.dtype)
     for (x, y), value in seen.items():
         offset, gain = responses[(x, y)]
         if gain:
@@ -312,5 +319,6 @@ def repair_raw(raw, dmap) -> int:
                f"{mosaic.shape[1]}x{mosaic.shape[0]}")  # fmt: skip
         raise ParameterError(msg)
     pixels = dmap.repair_pixels()
-    repair_mosaic(mosaic, pixels, in_place=True, responses=dmap.responses())
+    repair_mosaic(mosaic, pixels, in_place=True, responses=dmap.responses(),
+                  period=period_of(dmap.cfa) if dmap.cfa else 2)  # fmt: skip
     return len(pixels)

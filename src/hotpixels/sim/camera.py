@@ -58,6 +58,8 @@ from hotpixels.sim.sensor import (
     READ_NOISE_E,
     SENSITIVITY,
     WHITE,
+    XTRANS_PATTERN,
+    pattern_letters,
 )
 from hotpixels.sim.style import CameraStyle, add_highlights, develop_styled, highlight_spots, style_rng
 
@@ -200,8 +202,9 @@ def simulate(
     _check(frames, burst, fmt)
     model = model or f"HP-SIM {seed}"
     rng = np.random.default_rng(seed)
-    truth = plan_defects(rng, w, h, frames) if defects else []
     style = style or CameraStyle()
+    pattern = XTRANS_PATTERN if style.xtrans else CFA_PATTERN
+    truth = plan_defects(rng, w, h, frames, pattern) if defects else []
     if truth and style.late is not None:
         late = next(d for d in truth if d.note == "appears later")
         late.first_frame = max(1, round(style.late * frames))
@@ -220,7 +223,7 @@ def simulate(
     start = _dt.datetime(2024, 5, 1, 8, 0, 0)
     ext = ".jpg" if fmt == "jpeg" else ".png"
     yy, xx = np.mgrid[0:h, 0:w]
-    cfa = CFA_PATTERN[yy % 2, xx % 2]
+    cfa = pattern[yy % len(pattern), xx % len(pattern)]
     rr = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / ((w / 2) ** 2 + (h / 2) ** 2)
     vignette = (1.0 - 0.35 * rr).astype(np.float32)
     del yy, xx, rr
@@ -276,7 +279,7 @@ def simulate(
             if clean_raw is not None:
                 dng.append((clean_raw, out / "clean" / f"frame_{i:04d}.dng", clean_raw_written))
             for mosaic, path, bucket in dng:
-                _write_raw_frame(path, mosaic, make, model, when)
+                _write_raw_frame(path, mosaic, make, model, when, pattern_letters(pattern))
                 bucket.append(path)
         if progress is not None:
             progress(i + 1)
@@ -293,7 +296,7 @@ def simulate(
         "height": h,
         "frames": frames,
         "seed": seed,
-        "cfa": "RGGB",
+        "cfa": pattern_letters(pattern),
         "raw_levels": {"black": RAW_BLACK, "white": WHITE} if raw else None,
         "make": make,
         "model": model,
@@ -309,9 +312,9 @@ def simulate(
                             clean_raw_written)  # fmt: skip
 
 
-def _write_raw_frame(path: Path, mosaic: np.ndarray, make: str, model: str, when) -> None:
+def _write_raw_frame(path: Path, mosaic: np.ndarray, make: str, model: str, when, cfa: str = "RGGB") -> None:
     """A linear mosaic (full scale 1.0) as a 12-bit DNG with black level ``RAW_BLACK``."""
     values = np.round(mosaic * (WHITE - RAW_BLACK)) + RAW_BLACK
     data = np.clip(values, 0, WHITE).astype(np.uint16)
-    write_dng(path, data, cfa="RGGB", black=RAW_BLACK, white=WHITE, make=make, model=model,
+    write_dng(path, data, cfa=cfa, black=RAW_BLACK, white=WHITE, make=make, model=model,
               taken=when, neutral=tuple(float(v) for v in SENSITIVITY))  # fmt: skip

@@ -37,8 +37,10 @@ def _no_room(w: int, h: int) -> ParameterError:
                           "use at least 256x192, or simulate without defects")  # fmt: skip
 
 
-def plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
-    """Place defects of every kind at random photosites, at least 24 px apart."""
+def plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int, pattern: np.ndarray = CFA_PATTERN):
+    """Place defects of every kind at random photosites, at least 24 px apart (colours
+    from ``pattern``, the sensor's channel-index tile)."""
+    p = len(pattern)
     specs = [
         ("hot", "full scale", 1.0),
         ("hot", "full scale", 1.0),
@@ -61,7 +63,7 @@ def plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
         return all(abs(d.x - x) > 24 or abs(d.y - y) > 24 for d in placed)
 
     def chan(x: int, y: int) -> str:
-        return _CHANNEL_NAMES[CFA_PATTERN[y % 2, x % 2]]
+        return _CHANNEL_NAMES[pattern[y % p, x % p]]
 
     def spot(margin: int = 12) -> tuple[int, int]:
         for _ in range(_PLACE_TRIES):
@@ -78,7 +80,7 @@ def plan_defects(rng: np.random.Generator, w: int, h: int, n_frames: int):
         elif kind == "warm":
             level = float(rng.uniform(0.08, 0.14))
         elif kind == "stuck":  # mid grey after white balance: 0.2-0.4 of full scale
-            level = float(rng.uniform(0.2, 0.4) * SENSITIVITY[CFA_PATTERN[y % 2, x % 2]])
+            level = float(rng.uniform(0.2, 0.4) * SENSITIVITY[pattern[y % p, x % p]])
         placed.append(SimulatedDefect(x, y, kind, chan(x, y), 0, note, level))
     # Two adjacent photosites of different colours.
     x, y = spot()

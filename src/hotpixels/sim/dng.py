@@ -44,7 +44,8 @@ def write_dng(
         Output file (written atomically).
     mosaic : (H, W) ndarray of uint16
     cfa : str
-        The 2x2 pattern in reading order (RGGB, BGGR, GRBG or GBRG).
+        The 2x2 pattern in reading order (RGGB, BGGR, GRBG or GBRG), or the 36 letters
+        of a 6x6 X-Trans tile.
     black, white : int
         Black and white levels.
     make, model, serial : str
@@ -56,13 +57,14 @@ def write_dng(
     """
     tifffile = require("tifffile", "raw", "writing DNG files")
     mosaic = np.ascontiguousarray(mosaic, dtype=np.uint16)
-    if mosaic.ndim != 2 or sorted(cfa) != ["B", "G", "G", "R"] or len(cfa) != 4:
-        msg = f"write_dng needs an (H, W) mosaic and a Bayer pattern, got {mosaic.shape} {cfa!r}"
+    bayer = len(cfa) == 4 and sorted(cfa) == ["B", "G", "G", "R"]
+    if mosaic.ndim != 2 or not (bayer or (len(cfa) == 36 and set(cfa) == {"R", "G", "B"})):
+        msg = f"write_dng needs an (H, W) mosaic and a Bayer or X-Trans pattern, got {mosaic.shape} {cfa!r}"
         raise ParameterError(msg)
     stamp = taken.strftime("%Y:%m:%d %H:%M:%S") if taken else None
     tags = [
-        (33421, "H", 2, (2, 2), True),  # CFARepeatPatternDim
-        (33422, "B", 4, bytes(_CFA_CODES[c] for c in cfa), True),  # CFAPattern
+        (33421, "H", 2, (2, 2) if bayer else (6, 6), True),  # CFARepeatPatternDim
+        (33422, "B", len(cfa), bytes(_CFA_CODES[c] for c in cfa), True),  # CFAPattern
         (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
         (50707, "B", 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
         (50708, "s", 0, f"{make} {model}".strip() or "hotpixels", True),  # UniqueCameraModel

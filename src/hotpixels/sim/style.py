@@ -17,7 +17,7 @@ import numpy as np
 
 from hotpixels.errors import ParameterError, require
 from hotpixels.sim.scene import binomial_blur
-from hotpixels.sim.sensor import CFA_PATTERN, SENSITIVITY, WHITE, develop, srgb_encode
+from hotpixels.sim.sensor import CFA_PATTERN, SENSITIVITY, WHITE, XTRANS_PATTERN, develop, srgb_encode
 
 __all__ = ["DEMOSAICS", "SETS", "CameraStyle", "develop_styled", "highlight_spots", "style_rng"]
 
@@ -54,6 +54,9 @@ class CameraStyle:
     stable_warm : bool
         Warm photosites add the same offset in every frame (by default it varies with
         each frame's exposure and heat, 0.6 to 1.4 times).
+    xtrans : bool
+        A Fujifilm X-Trans (6x6) sensor instead of an RGGB one (its photos developed by
+        a local mean; bilinear demosaic only).
     """
 
     demosaic: str = "bilinear"
@@ -65,8 +68,12 @@ class CameraStyle:
     stuck_range: bool = False
     late: float | None = None
     stable_warm: bool = False
+    xtrans: bool = False
 
     def __post_init__(self) -> None:
+        if self.xtrans and (self.demosaic != "bilinear" or self.pairs or self.stuck_range):
+            msg = "an X-Trans camera is simulated with the bilinear demosaic, without pairs or stuck_range"
+            raise ParameterError(msg)
         if self.demosaic not in DEMOSAICS:
             msg = f"demosaic must be one of {', '.join(DEMOSAICS)}, got {self.demosaic!r}"
             raise ParameterError(msg)
@@ -130,7 +137,10 @@ def _demosaic(mosaic12: np.ndarray, how: str) -> np.ndarray:
 
 def develop_styled(mosaic12: np.ndarray, style: CameraStyle) -> np.ndarray:
     """12-bit RGGB mosaic -> 8-bit sRGB photo, as ``style``'s camera develops it."""
-    rgb8 = develop(mosaic12) if style.demosaic == "bilinear" else _demosaic(mosaic12, style.demosaic)
+    if style.xtrans:
+        rgb8 = develop(mosaic12, XTRANS_PATTERN)
+    else:
+        rgb8 = develop(mosaic12) if style.demosaic == "bilinear" else _demosaic(mosaic12, style.demosaic)
     if style.plain:
         return rgb8
     img = rgb8.astype(np.float32)
