@@ -37,6 +37,7 @@ def test_xtrans_defects_of_every_kind_are_found(raw_sims, seed):
     sim, result, [gm] = raw_sims(seed, **XTRANS_SET)
     assert not result.failures and gm.dmap is not None
     assert len(gm.dmap.cfa) == 36 and gm.dmap.frame == "raw"
+    assert gm.group.key.label().endswith("960x720 RAW X-Trans")
     ev = evaluate(gm.dmap, sim.truth_path)
     assert ev.recall == 1.0 and ev.precision >= 0.98, ev.to_dict()
     assert {t.kind for t in sim.defects} == {"hot", "warm", "stuck", "dead"}

@@ -28,11 +28,13 @@ class CameraKey:
     width, height : int
         Stored image size in pixels.
     channels : int
-        Number of channels analysed (1 or 3; 4 for a RAW mosaic's colour planes).
+        Number of channels analysed (1 or 3; a RAW mosaic's planes: 4 for Bayer, 36
+        for X-Trans).
     frame : FrameKind
         Developed images, or RAW mosaics (coordinates in the RAW visible area).
     cfa : str
-        A RAW mosaic's 2x2 colour pattern, e.g. ``"RGGB"`` ('' for images).
+        A RAW mosaic's colour pattern in reading order, e.g. ``"RGGB"`` (36 letters
+        for a 6x6 X-Trans tile; '' for images).
     """
 
     make: str
@@ -45,9 +47,11 @@ class CameraKey:
     cfa: str = ""
 
     def label(self) -> str:
-        """Human-readable name, e.g. ``"Nikon D80 3872x2592"`` or ``"... RAW RGGB"``."""
+        """Human-readable name, e.g. ``"Nikon D80 3872x2592"``, ``"... RAW RGGB"`` or
+        ``"... RAW X-Trans"``."""
         name = " ".join(p for p in (self.make, self.model, self.serial) if p) or "unknown camera"
-        kind = f" RAW {self.cfa}" if self.cfa else ""
+        pattern = "X-Trans" if len(self.cfa) == 36 else self.cfa
+        kind = f" RAW {pattern}" if self.cfa else ""
         return f"{name} {self.width}x{self.height}{kind}"
 
 
