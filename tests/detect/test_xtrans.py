@@ -64,3 +64,26 @@ def test_xtrans_repair_comes_close_to_the_twin_and_develops(raw_sims, tmp_path):
     assert res.exit_code == 0 and (tmp_path / "fixed" / "frame_0000.tif").exists(), res.output
     res = CliRunner().invoke(cli, ["export", str(tmp_path / "xt.json"), "-f", "dcraw", "-o", "-"])
     assert res.exit_code == 0 and len(res.output.splitlines()) == len(pixels)
+
+
+def test_xtrans_report_shows_crops_repaired_like_fix(raw_sims, tmp_path):
+    pytest.importorskip("jinja2")
+    pytest.importorskip("matplotlib")
+    from hotpixels.report.crops import defect_crops
+
+    sim, _, [gm] = raw_sims(1, **XTRANS_SET)
+    crops = defect_crops(gm.dmap, sim.raw_frames[:6], limit=3)
+    assert len(crops) == 3
+    from hotpixels.io.raw import develop
+    from hotpixels.repair.pixels import repair_mosaic
+    from hotpixels.report.crops import HALF
+
+    pixels, responses = gm.dmap.repair_pixels(), gm.dmap.responses()
+    for c in crops:  # the photo developed as fix repairs it: from same-colour photosites
+        def fix(m):
+            repair_mosaic(m, pixels, in_place=True, responses=responses, period=6)
+
+        fixed = develop(c.photo, prepare=fix)
+        d = c.defect
+        crop = fixed[max(d.y - HALF, 0) : d.y + HALF + 1, max(d.x - HALF, 0) : d.x + HALF + 1] >> 8
+        assert np.array_equal(c.after, crop.astype(np.uint8)) and (c.before != c.after).any()

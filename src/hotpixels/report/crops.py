@@ -19,6 +19,7 @@ import numpy as np
 from hotpixels.errors import HotPixelsError
 from hotpixels.frames import FrameKind
 from hotpixels.maps.model import Defect, DefectMap
+from hotpixels.mosaic import period_of
 from hotpixels.repair.pixels import correct_pixels, repair_mosaic
 
 __all__ = ["HALF", "MAX_PHOTOS", "Crop", "defect_crops"]
@@ -88,11 +89,15 @@ def _cut(img: np.ndarray, d: Defect, pixels: list[tuple[int, int]]):
     return img[y0:y1, x0:x1], inside
 
 
-def _developed(path: Path, pixels: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+def _developed(path: Path, dmap: DefectMap) -> tuple[np.ndarray, np.ndarray]:
+    """The RAW file developed as it is, and repaired as ``fix`` repairs it."""
     from hotpixels.io.raw import develop
 
+    pixels, responses = dmap.repair_pixels(), dmap.responses()
+    period = period_of(dmap.cfa) if dmap.cfa else 2
     before = develop(path)
-    after = develop(path, prepare=lambda mosaic: repair_mosaic(mosaic, pixels, in_place=True))
+    after = develop(path, prepare=lambda mosaic: repair_mosaic(mosaic, pixels, in_place=True,
+                                                               responses=responses, period=period))
     return before, after
 
 
@@ -116,6 +121,8 @@ def defect_crops(dmap: DefectMap, photos: Sequence[str | Path], limit: int) -> l
     chosen = sorted(dmap.defects, key=lambda d: (-d.score, d.y, d.x))[:limit]
     pixels = dmap.repair_pixels()
     best: dict[int, tuple[float, Path]] = {}
+    # A photosite is compared with those of its colour one tile away (a photo's pixel with its neighbours).
+    step = (period_of(dmap.cfa) if dmap.cfa else 2) if raw else 1
     for path in _spread([Path(p) for p in photos], MAX_PHOTOS):
         try:
             data = _read(path, raw)
@@ -126,14 +133,14 @@ def defect_crops(dmap: DefectMap, photos: Sequence[str | Path], limit: int) -> l
             log.info("%s: %dx%d, not the map's size; not used for crops", path, data.shape[1], data.shape[0])
             continue
         for i, d in enumerate(chosen):
-            shows = _shows(data, d, 2 if raw else 1)
+            shows = _shows(data, d, step)
             if shows > best.get(i, (-1.0, path))[0]:
                 best[i] = (shows, path)
     out: dict[int, Crop] = {}
     for path in sorted({p for _, p in best.values()}):
         wanted = [i for i, (_, p) in best.items() if p == path]
         if raw:
-            before, after = _developed(path, pixels)
+            before, after = _developed(path, dmap)
             if before.shape[:2] != (dmap.height, dmap.width):
                 log.info("%s: developed to another size; no RAW crops", path)
                 continue
