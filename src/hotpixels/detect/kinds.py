@@ -25,12 +25,15 @@ linear and unsmeared, photo values are not.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 from hotpixels.frames import FrameStrategy
 
-__all__ = ["FOLLOWS", "HOT_LEVEL", "HOT_MEAN", "classify", "photosite_excess", "scene_line"]
+__all__ = ["FOLLOWS", "HOT_LEVEL", "HOT_MEAN", "SceneFit", "classify", "photosite_excess", "scene_fit",
+           "scene_line"]
 
 #: Slope from which a value follows the scene (a normal subpixel has 1).
 FOLLOWS = 0.8
@@ -38,6 +41,42 @@ FOLLOWS = 0.8
 HOT_LEVEL = 0.9
 #: Mean (share of full scale) from which a subpixel that ignores the scene is hot.
 HOT_MEAN = 0.85
+
+
+@dataclass(frozen=True)
+class SceneFit:
+    """A subpixel's value ``v`` against its neighbours' mean ``s`` over the frames, from
+    the accumulator's sums over its 3x3 window (the neighbours' temporal variance
+    stands for that of their mean)."""
+
+    v_mean: float
+    s_mean: float
+    v_var: float
+    s_var: float
+    #: Temporal variance of the residual ``v - s``.
+    r_var: float
+    #: The same of each neighbour (how far the mean of its own neighbours is from it).
+    neighbour_r_var: np.ndarray
+
+    @property
+    def cov(self) -> float:
+        """``cov(v, s)``, from ``var(v - s) = var(v) + var(s) - 2 cov(v, s)``."""
+        return (self.v_var + self.s_var - self.r_var) / 2.0
+
+
+def scene_fit(ev: Evidence, y: int, x: int, c: int) -> SceneFit:
+    """The sums :class:`SceneFit` needs for subpixel ``(y, x, c)``."""
+    acc = ev.acc
+    m, n, _ = acc.shape
+    rows, cols = slice(max(y - 1, 0), min(y + 2, m)), slice(max(x - 1, 0), min(x + 2, n))
+    var = acc.variance(rows)[:, cols, c]
+    mean = acc.mean(rows)[:, cols, c]
+    residual = acc.residual_variance(rows)[:, cols, c]
+    cy, cx = y - rows.start, x - cols.start
+    around = np.ones(var.shape, bool)
+    around[cy, cx] = False
+    return SceneFit(float(mean[cy, cx]), float(mean[around].mean()), float(var[cy, cx]),
+                    float(var[around].mean()), float(residual[cy, cx]), residual[around])  # fmt: skip
 
 
 def scene_line(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float]:
@@ -71,20 +110,10 @@ def scene_line(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float]:
     >>> round(slope, 2), round(level, 2)
     (0.0, 0.5)
     """
-    acc = ev.acc
-    m, n, _ = acc.shape
-    rows, cols = slice(max(y - 1, 0), min(y + 2, m)), slice(max(x - 1, 0), min(x + 2, n))
-    var = acc.variance(rows)[:, cols, c]
-    mean = acc.mean(rows)[:, cols, c]
-    cy, cx = y - rows.start, x - cols.start
-    around = np.ones(var.shape, bool)
-    around[cy, cx] = False
-    v_var, s_var = float(var[cy, cx]), float(var[around].mean())
-    # var(v - s) = var(v) + var(s) - 2 cov(v, s), with var(s) taken as the neighbours'.
-    r_var = float(acc.residual_variance(slice(y, y + 1))[0, x, c])
-    slope = (v_var + s_var - r_var) / 2.0 / max(s_var, 1e-9)
-    a = float(mean[cy, cx]) - slope * float(mean[around].mean())
-    level = np.inf if slope >= 1.0 else (a / (1.0 - slope) - acc.black) / ev.full_scale
+    fit = scene_fit(ev, y, x, c)
+    slope = fit.cov / max(fit.s_var, 1e-9)
+    a = fit.v_mean - slope * fit.s_mean
+    level = np.inf if slope >= 1.0 else (a / (1.0 - slope) - ev.acc.black) / ev.full_scale
     return slope, float(level)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotpixels.detect.evidence import Evidence
+from hotpixels.detect.kinds import scene_fit
 
 __all__ = ["GAIN_RANGE", "STABLE", "response"]
 
@@ -67,34 +68,22 @@ def response(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float] | None
     >>> round(gain, 2), 280 < offset < 320
     (1.0, True)
     """
-    acc = ev.acc
-    m, n, _ = acc.shape
-    rows, cols = slice(max(y - 1, 0), min(y + 2, m)), slice(max(x - 1, 0), min(x + 2, n))
-    var = acc.variance(rows)[:, cols, c]
-    mean = acc.mean(rows)[:, cols, c]
-    residual = acc.residual_variance(rows)[:, cols, c]
-    cy, cx = y - rows.start, x - cols.start
-    around = np.ones(var.shape, bool)
-    around[cy, cx] = False
-    v_var, s_var = float(var[cy, cx]), float(var[around].mean())
-    r_mean = float(mean[cy, cx]) - float(mean[around].mean())
-    if s_var <= 0:
+    fit = scene_fit(ev, y, x, c)
+    if fit.s_var <= 0:
         return None
-    cov = (v_var + s_var - float(residual[cy, cx])) / 2.0
-    gain = cov / s_var
+    gain = fit.cov / fit.s_var
     if not GAIN_RANGE[0] <= gain <= GAIN_RANGE[1]:
         return None
-    offset = float(mean[cy, cx]) - gain * float(mean[around].mean())
+    offset = fit.v_mean - gain * fit.s_mean
     # A gain within 3 standard errors of 1 is an offset alone (noise in s dilutes the
     # fitted slope below 1, which would scale the whole value).
-    spread = max(v_var - cov * cov / s_var, 0.0)
-    if abs(gain - 1.0) < 3.0 * np.sqrt(spread / (max(acc.n - 2, 1) * s_var)):
-        gain, offset = 1.0, r_mean
+    spread = max(fit.v_var - fit.cov * fit.cov / fit.s_var, 0.0)
+    if abs(gain - 1.0) < 3.0 * np.sqrt(spread / (max(ev.acc.n - 2, 1) * fit.s_var)):
+        gain, offset = 1.0, fit.v_mean - fit.s_mean
     # The residual v - s varies by the interpolation error and by what of the response
     # is not stable; a gain other than 1 explains (gain - 1)^2 var(s) of it.
-    unexplained = float(residual[cy, cx]) - (gain - 1.0) ** 2 * s_var
-    # The neighbours' own residuals: how far the mean of their neighbours is from them.
-    interpolation = float(np.median(residual[around]))
+    unexplained = fit.r_var - (gain - 1.0) ** 2 * fit.s_var
+    interpolation = float(np.median(fit.neighbour_r_var))
     if unexplained >= STABLE * interpolation:
         return None
     return round(offset, 2), round(gain, 4)
