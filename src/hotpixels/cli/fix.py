@@ -33,11 +33,26 @@ def parse_xy(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _repair(defects, paths, dmap, out_dir, overwrite, reencode, replace, quiet):
+    """Repair ``paths`` (with a progress bar), say what was written and sum it up."""
+    from hotpixels.repair.files import fix_files
+    from hotpixels.report.text import fix_summary
+
+    bar = Progress(quiet=quiet)
+    result = fix_files(defects, paths, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
+                       replace=replace, progress=bar)  # fmt: skip
+    elapsed = bar.close()
+    if not quiet:
+        for src, dst, n, note in result.written:
+            say(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
+        for line in fix_summary(result, dmap, elapsed):
+            echo_err(line)
+    return result
+
+
 def _fix_from_library(paths, out_dir, overwrite, reencode, replace, quiet) -> int:
     """Repair each photo of ``paths`` with its camera's library map; list the others."""
     from hotpixels.maps.library import MapLibrary
-    from hotpixels.repair.files import fix_files
-    from hotpixels.report.text import fix_summary
 
     lib = MapLibrary()
     plan = lib.assign(paths)
@@ -48,15 +63,7 @@ def _fix_from_library(paths, out_dir, overwrite, reencode, replace, quiet) -> in
         if not quiet:
             echo_err(f"{entry.camera} ({entry.dmap.width}x{entry.dmap.height} {entry.dmap.frame}): "
                      f"library map {entry.id}, {len(entry.dmap.defects)} defect(s), {len(files)} photo(s)")
-        bar = Progress(quiet=quiet)
-        result = fix_files(entry.dmap, files, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
-                           replace=replace, progress=bar)  # fmt: skip
-        elapsed = bar.close()
-        if not quiet:
-            for src, dst, n, note in result.written:
-                say(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
-            for line in fix_summary(result, entry.dmap, elapsed):
-                echo_err(line)
+        result = _repair(entry.dmap, files, entry.dmap, out_dir, overwrite, reencode, replace, quiet)
         failures += result.failures
     if plan.unmatched:
         echo_err(f"{len(plan.unmatched)} photo(s) left alone: no map of their camera in the library "
@@ -118,8 +125,6 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, replace, quiet):
 
     def body() -> int:
         from hotpixels.maps.model import DefectMap
-        from hotpixels.repair.files import fix_files
-        from hotpixels.report.text import fix_summary
 
         dmap, paths = None, items
         if map_path is None and all(Path(t).exists() or Path(t).is_symlink() for t in items):
@@ -134,15 +139,7 @@ def fix_cmd(items, map_path, out_dir, overwrite, reencode, replace, quiet):
             if not dmap.defects:
                 echo_err(f"{map_path}: the map lists no defects; nothing to repair")
                 return EXIT_OK
-        bar = Progress(quiet=quiet)
-        result = fix_files(defects, paths, out_dir=out_dir, overwrite=overwrite, reencode=reencode,
-                           replace=replace, progress=bar)  # fmt: skip
-        elapsed = bar.close()
-        if not quiet:
-            for src, dst, n, note in result.written:
-                say(f"{src} -> {dst}: {n} pixel(s) repaired; {note}")
-            for line in fix_summary(result, dmap, elapsed):
-                echo_err(line)
+        result = _repair(defects, paths, dmap, out_dir, overwrite, reencode, replace, quiet)
         print_failures(result.failures)
         return EXIT_SOME_FAILED if result.failures else EXIT_OK
 
