@@ -29,7 +29,7 @@ from pathlib import Path
 from hotpixels.errors import DefectMapError, HotPixelsError, ParameterError
 from hotpixels.frames import FrameKind
 from hotpixels.io.writers import atomic_write_bytes
-from hotpixels.maps.model import DefectMap
+from hotpixels.maps.model import Camera, DefectMap
 
 __all__ = ["LIBRARY_ENV", "Assignment", "LibraryEntry", "MapLibrary", "default_root"]
 
@@ -61,8 +61,7 @@ class LibraryEntry:
 
     @property
     def camera(self) -> str:
-        cam = self.dmap.camera
-        return " ".join(p for p in (cam.make, cam.model) if p) or "unknown camera"
+        return self.dmap.camera.name
 
 
 @dataclass
@@ -98,25 +97,29 @@ class MapLibrary:
     def add(self, dmap: DefectMap) -> tuple[LibraryEntry, LibraryEntry | None]:
         """Keep ``dmap`` as its camera's map; returns the new entry and the one it replaced."""
         entry_id = self.id_of(dmap)
-        old = next((e for e in self.entries() if e.id == entry_id), None)
+        path = self._path(entry_id)
+        old = self._entry(path) if path.is_file() else None
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             msg = f"{self.root}: cannot make the map library there ({err.strerror or err}); set {LIBRARY_ENV}"
             raise ParameterError(msg) from err
-        path = self._path(entry_id)
         atomic_write_bytes(path, dmap.to_json().encode())
         return LibraryEntry(entry_id, path, dmap, _dt.datetime.fromtimestamp(path.stat().st_mtime)), old
 
+    @staticmethod
+    def _entry(path: Path) -> LibraryEntry | None:
+        """The map stored at ``path`` (None when it is unreadable)."""
+        try:
+            dmap = DefectMap.load(path)
+        except DefectMapError:
+            return None
+        return LibraryEntry(path.stem, path, dmap, _dt.datetime.fromtimestamp(path.stat().st_mtime))
+
     def entries(self) -> list[LibraryEntry]:
         """Every map, newest first (unreadable files are left out)."""
-        out = []
-        for path in sorted(self.root.glob("*.json")) if self.root.is_dir() else []:
-            try:
-                dmap = DefectMap.load(path)
-            except DefectMapError:
-                continue
-            out.append(LibraryEntry(path.stem, path, dmap, _dt.datetime.fromtimestamp(path.stat().st_mtime)))
+        paths = sorted(self.root.glob("*.json")) if self.root.is_dir() else []
+        out = [e for e in map(self._entry, paths) if e is not None]
         return sorted(out, key=lambda e: (e.added, e.id), reverse=True)
 
     def remove(self, entry_id: str) -> LibraryEntry:
@@ -179,8 +182,7 @@ class MapLibrary:
             entry = self._match(entries, key.make, key.model, key.serial, key.width, key.height,
                                 FrameKind(key.frame))  # fmt: skip
             if entry is None:
-                camera = " ".join(p for p in (key.make, key.model) if p) or "unknown camera"
-                unmatched.append((f, f"{camera}, {key.width}x{key.height} {key.frame}"))
+                unmatched.append((f, f"{Camera.of(key).name}, {key.width}x{key.height} {key.frame}"))
                 continue
             by_id.setdefault(entry.id, (entry, []))[1].append(f)
         return Assignment(list(by_id.values()), unmatched, failures)

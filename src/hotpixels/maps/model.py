@@ -55,6 +55,11 @@ class Camera:
         """The camera of a camera group key (anything with make, model and serial)."""
         return cls(*(str(getattr(key, f, "") or "") for f in ("make", "model", "serial")))
 
+    @property
+    def name(self) -> str:
+        """Make and model, as people say it (``"unknown camera"`` without them)."""
+        return " ".join(p for p in (self.make, self.model) if p) or "unknown camera"
+
 
 @dataclass
 class Defect:

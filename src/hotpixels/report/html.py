@@ -69,7 +69,7 @@ def build_report(dmap: DefectMap, photos: Sequence[str | Path] = (), *, limit: i
     str
     """
     env = _environment()
-    camera = " ".join(p for p in (dmap.camera.make, dmap.camera.model) if p) or "unknown camera"
+    camera = dmap.camera.name
     defects = sorted(dmap.defects, key=lambda d: (-d.score, d.y, d.x))
     crops = []
     for c in defect_crops(dmap, photos, limit) if photos and defects else []:
