@@ -148,7 +148,7 @@ class RawFrame(FrameStrategy):
         return tuple(cfa) if len(cfa) == channels else super().channel_names(channels)
 
     def subpixel(self, x: int, y: int, channel: str, cfa: str = "") -> tuple[int, int, int]:
-        return plane_of(x, y, period_of(cfa) if cfa else 2)
+        return plane_of(x, y, period_of(cfa))
 
     def position(self, row: int, col: int, k: int, channels: int = 4) -> tuple[int, int]:
         return photosite(row, col, k, self._period(channels))

@@ -24,11 +24,14 @@ PERIODS = (2, 6)
 
 
 def period_of(cfa: str) -> int:
-    """The tile size of a pattern given as its letters in reading order ("RGGB": 2).
+    """The tile size of a pattern given as its letters in reading order ("RGGB": 2; an
+    unknown pattern, "", is taken as a 2x2 Bayer tile).
 
-    >>> period_of("RGGB"), period_of("G" * 20 + "R" * 8 + "B" * 8)
-    (2, 6)
+    >>> period_of("RGGB"), period_of("G" * 20 + "R" * 8 + "B" * 8), period_of("")
+    (2, 6, 2)
     """
+    if not cfa:
+        return 2
     for p in PERIODS:
         if len(cfa) == p * p:
             return p

@@ -310,7 +310,7 @@ def fix_files(
     pixels = dmap.repair_pixels() if dmap is not None else [(int(x), int(y)) for x, y in defects]
     size = (dmap.width, dmap.height) if dmap is not None else None
     responses = dmap.responses() if dmap is not None and not replace else {}
-    period = period_of(dmap.cfa) if dmap is not None and dmap.cfa else 2
+    period = period_of(dmap.cfa) if dmap is not None else 2
     result = FixResult()
     out_dir = Path(out_dir) if out_dir is not None else None
     seen = discover(paths)

@@ -320,5 +320,5 @@ def repair_raw(raw, dmap) -> int:
         raise ParameterError(msg)
     pixels = dmap.repair_pixels()
     repair_mosaic(mosaic, pixels, in_place=True, responses=dmap.responses(),
-                  period=period_of(dmap.cfa) if dmap.cfa else 2)  # fmt: skip
+                  period=period_of(dmap.cfa))  # fmt: skip
     return len(pixels)

@@ -94,7 +94,7 @@ def _developed(path: Path, dmap: DefectMap) -> tuple[np.ndarray, np.ndarray]:
     from hotpixels.io.raw import develop
 
     pixels, responses = dmap.repair_pixels(), dmap.responses()
-    period = period_of(dmap.cfa) if dmap.cfa else 2
+    period = period_of(dmap.cfa)
     before = develop(path)
     after = develop(path, prepare=lambda mosaic: repair_mosaic(mosaic, pixels, in_place=True,
                                                                responses=responses, period=period))
@@ -122,7 +122,7 @@ def defect_crops(dmap: DefectMap, photos: Sequence[str | Path], limit: int) -> l
     pixels = dmap.repair_pixels()
     best: dict[int, tuple[float, Path]] = {}
     # A photosite is compared with those of its colour one tile away (a photo's pixel with its neighbours).
-    step = (period_of(dmap.cfa) if dmap.cfa else 2) if raw else 1
+    step = period_of(dmap.cfa) if raw else 1
     for path in _spread([Path(p) for p in photos], MAX_PHOTOS):
         try:
             data = _read(path, raw)
