@@ -109,6 +109,14 @@ class _Tiff:
         fmt = {3: "H", 4: "I", 13: "I"}.get(typ)
         return list(struct.unpack(self.e + fmt * count, blob)) if fmt else list(blob)
 
+    def next_pointer(self, ifd: int) -> int:
+        """Where the IFD at ``ifd`` keeps the offset of the next one."""
+        return ifd + 2 + 12 * self.u16(ifd)
+
+    def opcodes(self, tags: dict) -> bytes:
+        """An IFD's OpcodeList1 (empty without one)."""
+        return bytes(self.values(7, *tags[OPCODE_LIST1][1:])) if OPCODE_LIST1 in tags else b""
+
     def u32_of(self, field: bytes) -> int:
         return struct.unpack(self.e + "I", field)[0]
 
@@ -131,7 +139,7 @@ class _Tiff:
                 at = ifd + 2 + 12 * [t for t, *_ in entries].index(_SUBIFDS) + 8
                 base = at if 4 * n <= 4 else self.u32_of(f)
                 todo += [(off, base + 4 * i) for i, off in enumerate(self.values(typ, n, f))]
-            todo.append((self.u32(ifd + 2 + 12 * len(entries)), ifd + 2 + 12 * len(entries)))
+            todo.append((self.u32(self.next_pointer(ifd)), self.next_pointer(ifd)))
         raise ImageReadError(f"{self.source}: no Bayer CFA raw image in this DNG (linear or X-Trans DNGs "
                              "are not supported)")  # fmt: skip
 
@@ -188,11 +196,7 @@ def add_bad_pixels(src: str | Path, dst: str | Path, dmap: DefectMap) -> int:
     phase = _PHASES.get((colour_at(dmap.cfa or "RGGB", -left % 2, -top % 2),
                          colour_at(dmap.cfa or "RGGB", (1 - left) % 2, -top % 2)), 0)  # fmt: skip
     points = sorted({(y + top, x + left) for x, y in dmap.repair_pixels()})
-    existing = b""
-    if OPCODE_LIST1 in tags:
-        typ, n, f = tags[OPCODE_LIST1]
-        existing = bytes(tiff.values(7, n, f))
-    blob = bad_pixel_opcodes(points, phase, existing)
+    blob = bad_pixel_opcodes(points, phase, tiff.opcodes(tags))
     out = bytearray(data)
     out += b"\0" * (-len(out) % 4)
     blob_at = len(out)
@@ -204,7 +208,7 @@ def add_bad_pixels(src: str | Path, dst: str | Path, dmap: DefectMap) -> int:
     out += struct.pack(tiff.e + "H", len(entries))
     for t, typ, n, f in entries:
         out += struct.pack(tiff.e + "HHI", t, typ, n) + f
-    out += struct.pack(tiff.e + "I", tiff.u32(ifd + 2 + 12 * len(tiff.entries(ifd))))
+    out += struct.pack(tiff.e + "I", tiff.u32(tiff.next_pointer(ifd)))
     out[pointer : pointer + 4] = struct.pack(tiff.e + "I", new_ifd)
     atomic_write_bytes(dst, bytes(out))
     return len(points)
@@ -225,6 +229,6 @@ def dng_bad_pixels(path: str | Path) -> tuple[list[tuple[int, int]], int, int]:
         The visible area (the raw image within its ActiveArea).
     """
     tiff, (_, _, tags), (width, height, top, left) = _raw_image(Path(path))
-    blob = bytes(tiff.values(7, *tags[OPCODE_LIST1][1:])) if OPCODE_LIST1 in tags else b""
+    blob = tiff.opcodes(tags)
     points = [(c - left, r - top) for r, c in read_bad_pixels(blob)] if blob else []
     return points, width - left, height - top
