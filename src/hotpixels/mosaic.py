@@ -3,11 +3,11 @@
 A colour filter tile of ``p x p`` photosites (a 2x2 Bayer tile, or Fujifilm's 6x6
 X-Trans) has ``p * p`` positions; position ``k = p * (y % p) + (x % p)`` holds one
 colour. :func:`to_planes` turns an ``(H, W)`` mosaic into an ``(H // p, W // p, p * p)``
-frame whose channel ``k`` is the photosites of position ``k``, so each channel's 8
-neighbours are photosites of the same colour ``p`` steps away in the mosaic (for
-X-Trans, at the same place of the neighbouring tiles: the same colour for certain,
-though not the nearest of that colour): the accumulator, the residual and the decision
-work on it unchanged. Rows and columns past the last whole tile are not examined.
+frame whose channel ``k`` is the photosites of position ``k``. For a Bayer tile each
+channel's 3x3 window holds the 8 nearest photosites of its colour, two steps away in
+the mosaic; for X-Trans the nearest of its colour lie in other planes, at offsets that
+depend on ``k``, and :func:`hotpixels.kernels.neighbour_table` lists them for the
+kernels. Rows and columns past the last whole tile are not examined.
 """
 
 from __future__ import annotations

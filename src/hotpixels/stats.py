@@ -26,15 +26,13 @@ the frames it has seen:
 The sum of the residual itself is not stored: the residual is linear, so its sum over
 the frames is the residual of ``s1`` (:meth:`Accumulator.residual_sum`), exactly.
 
-All sums are integers, so :meth:`Accumulator.merge` is plain addition: the result is
-the same for any order of frames and any split between workers (``seen`` is a
-maximum). For 8-bit frames the state is 18 bytes per subpixel (three uint32 sums, an
-int16 count and the uint16 ``seen`` and ``last``; ``srr`` widens to uint64 once the
-frame count could overflow it, after 8256 frames); 16-bit frames (and RAW mosaics) keep
-``s1`` in uint32 (65535 x 32767 frames fits) and use uint64 for ``s2`` and ``srr``: 26
-bytes.
-Frames are added row band by row band (:mod:`hotpixels.kernels`),
-so no full-size temporary is allocated per frame.
+All sums are integers, so :meth:`Accumulator.merge` is plain addition, the same for
+any order of frames and any split between workers (``seen`` is a maximum). 8-bit frames
+take 18 bytes per subpixel (uint32 sums, an int16 count, uint16 ``seen`` and ``last``;
+``srr`` widens to uint64 after 8256 frames); 16-bit frames and RAW mosaics 26 (uint64
+``s2`` and ``srr``). Frames are added band by band (:mod:`hotpixels.kernels`): no
+full-size temporary per frame. The neighbours are the 3x3 window of a subpixel's own
+channel, or for X-Trans the nearest photosites of its colour (:attr:`Accumulator.cfa`).
 """
 
 from __future__ import annotations
@@ -66,12 +64,15 @@ MIN_FRAMES = 5
 BAND_ROWS = 16
 
 
-def neighbour_residual(frame: np.ndarray) -> np.ndarray:
-    """Integer residual ``8 v - sum(8 neighbours)`` per subpixel, same channel.
+def neighbour_residual(frame: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+    """Integer residual ``8 v - sum(8 neighbours)`` per subpixel, same colour.
 
     Parameters
     ----------
     frame : (M, N, C) ndarray of uint8 or uint16
+    table : ndarray, optional
+        The neighbours of each channel (:func:`hotpixels.kernels.neighbour_table`,
+        X-Trans); None: the 3x3 window of its own channel.
 
     Returns
     -------
@@ -85,7 +86,7 @@ def neighbour_residual(frame: np.ndarray) -> np.ndarray:
     >>> int(neighbour_residual(f)[2, 2, 0]), int(neighbour_residual(f)[2, 3, 0])
     (80, -10)
     """
-    return kernels.band_residual(frame, 0, frame.shape[0])
+    return kernels.band_residual(frame, 0, frame.shape[0], table)
 
 
 def _srr_dtype(bits: int, n: int) -> type:
@@ -93,7 +94,7 @@ def _srr_dtype(bits: int, n: int) -> type:
     return np.uint32 if bits == 8 and n * _SRR_STEP_8BIT < 2**32 else np.uint64
 
 
-def frame_threshold(frame: np.ndarray) -> int:
+def frame_threshold(frame: np.ndarray, table: np.ndarray | None = None) -> int:
     """Noise threshold of one frame's residual: 3 robust sigmas, at least 4 levels.
 
     The median of ``|r|`` over every 8th row and column, from its histogram (exact).
@@ -101,6 +102,8 @@ def frame_threshold(frame: np.ndarray) -> int:
     Parameters
     ----------
     frame : (M, N, C) ndarray of uint8 or uint16
+    table : ndarray, optional
+        The neighbours of each channel, as for :func:`neighbour_residual`.
 
     Returns
     -------
@@ -108,7 +111,7 @@ def frame_threshold(frame: np.ndarray) -> int:
         ``floor(max(3 * 1.4826 * median|r|, 32))`` in units of ``r`` (1/8 level); a
         residual is an excess when ``r > threshold`` (``r`` is an integer).
     """
-    hist = kernels.residual_histogram(frame)
+    hist = kernels.residual_histogram(frame, table=table)
     total = int(hist.sum())
     cum = np.cumsum(hist)
     lo = int(np.searchsorted(cum, (total - 1) // 2 + 1))
@@ -118,7 +121,7 @@ def frame_threshold(frame: np.ndarray) -> int:
 
 
 def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=None,
-               encs=None, boxes=None) -> None:  # fmt: skip
+               encs=None, boxes=None, table=None) -> None:  # fmt: skip
     """Add (``sign=1``) or remove (``-1``) a stack of frames to a state, band by band.
 
     Parameters
@@ -141,6 +144,8 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     boxes : (B, 5) ndarray of int32, optional
         Where the frames are too near clipping (:func:`stack_boxes` of
         :meth:`Clipping.boxes`).
+    table : ndarray, optional
+        The neighbours of each channel, as for :func:`neighbour_residual`.
     """
     m = frames.shape[1]
     bands = [(y, min(y + BAND_ROWS, m)) for y in range(0, m, BAND_ROWS)]
@@ -150,7 +155,7 @@ def accumulate(state, frames: np.ndarray, thresholds, *, sign: int = 1, locks=No
     ithr = np.asarray(thresholds, np.int64)
     for y0, y1 in bands:
         with locks[(y0 // BAND_ROWS) % len(locks)] if locks else nullcontext():
-            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs, boxes=boxes)
+            kernels.update_rows(state, frames, y0, y1, ithr, sign, encs=encs, boxes=boxes, table=table)
 
 
 @dataclass
@@ -188,6 +193,13 @@ class Accumulator:
     sources: list[str] = field(default_factory=list)
     black: int = 0
     white: int = 0
+    #: Colour filter pattern of a RAW group's planes ("": a photo, or a 2x2 tile).
+    cfa: str = ""
+
+    @property
+    def table(self) -> np.ndarray | None:
+        """Each channel's neighbours (:func:`hotpixels.kernels.neighbour_table`)."""
+        return kernels.neighbour_table(self.cfa)
 
     @property
     def full_scale(self) -> float:
@@ -302,22 +314,14 @@ class Accumulator:
         if clipping is True:
             clipping = Clipping.image(self.bits)
         boxes = stack_boxes([clipping.boxes(frame)]) if clipping else None
-        accumulate(self.state, frame[None], [frame_threshold(frame)], encs=[enc], boxes=boxes)
+        thr = [frame_threshold(frame, self.table)]
+        accumulate(self.state, frame[None], thr, encs=[enc], boxes=boxes, table=self.table)
         self.note(taken=taken, source=source)
         return self
 
     def merge(self, other: Accumulator) -> Accumulator:
-        """Return a new accumulator holding the frames of both (exact, order-free).
-
-        Parameters
-        ----------
-        other : Accumulator
-            Statistics of other frames of the same camera group.
-
-        Returns
-        -------
-        Accumulator
-        """
+        """A new accumulator holding the frames of both (exact, order-free): ``other``
+        holds statistics of other frames of the same camera group."""
         if other.s1 is None:  # never saw a frame (a part that only saw repeats still counts)
             return self.copy()
         if self.s1 is None:
@@ -335,21 +339,13 @@ class Accumulator:
         times = [t for t in (self.first_taken, self.last_taken, other.first_taken,
                              other.last_taken) if t is not None]  # fmt: skip
         return Accumulator(
-            n=self.n + other.n,
-            shape=self.shape,
-            bits=self.bits,
-            s1=self.s1 + other.s1,
-            s2=self.s2 + other.s2,
-            srr=srr,
-            nexc=self.nexc + other.nexc,
-            seen=np.maximum(self.seen, other.seen),
-            last=np.maximum(self.last, other.last),
-            first_taken=min(times) if times else None,
-            last_taken=max(times) if times else None,
-            sources=sorted(self.sources + other.sources),
-            black=self.black,
-            white=self.white,
-        )
+            n=self.n + other.n, shape=self.shape, bits=self.bits,
+            s1=self.s1 + other.s1, s2=self.s2 + other.s2, srr=srr, nexc=self.nexc + other.nexc,
+            seen=np.maximum(self.seen, other.seen), last=np.maximum(self.last, other.last),
+            first_taken=min(times) if times else None, last_taken=max(times) if times else None,
+            sources=sorted(self.sources + other.sources), black=self.black, white=self.white,
+            cfa=self.cfa or other.cfa,
+        )  # fmt: skip
 
     def copy(self) -> Accumulator:
         """Deep copy."""
@@ -357,7 +353,7 @@ class Accumulator:
                   for f in STATE_FIELDS}  # fmt: skip
         return Accumulator(self.n, self.shape, self.bits, **arrays, first_taken=self.first_taken,
                            last_taken=self.last_taken, sources=list(self.sources),
-                           black=self.black, white=self.white)  # fmt: skip
+                           black=self.black, white=self.white, cfa=self.cfa)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Accumulator):
@@ -384,7 +380,7 @@ class Accumulator:
         """Sum over the frames of the residual ``r`` (int64): the residual of ``s1``."""
         rows = self._rows(rows)
         y0, y1, _ = rows.indices(self.shape[0])
-        return kernels.band_residual(self.s1, y0, y1).astype(np.int64, copy=False)
+        return kernels.band_residual(self.s1, y0, y1, self.table).astype(np.int64, copy=False)
 
     def mean_residual(self, rows: slice | None = None) -> np.ndarray:
         """Mean excess over the 8-neighbour mean, in image levels (float64)."""

@@ -51,7 +51,7 @@ def test_xtrans_repair_comes_close_to_the_twin_and_develops(raw_sims, tmp_path):
     pixels = gm.dmap.repair_pixels()
     m, _ = read_mosaic(sim.raw_frames[0])
     c = read_mosaic(sim.clean_raw_frames[0])[0].astype(float)
-    repaired = repair_mosaic(m, pixels, period=6)
+    repaired = repair_mosaic(m, pixels, cfa=gm.dmap.cfa)
     before = np.mean([abs(float(m[y, x]) - c[y, x]) for x, y in pixels])
     after = np.mean([abs(float(repaired[y, x]) - c[y, x]) for x, y in pixels])
     assert after < 0.1 * before, (before, after)
@@ -81,7 +81,7 @@ def test_xtrans_report_shows_crops_repaired_like_fix(raw_sims, tmp_path):
     pixels, responses = gm.dmap.repair_pixels(), gm.dmap.responses()
     for c in crops:  # the photo developed as fix repairs it: from same-colour photosites
         def fix(m):
-            repair_mosaic(m, pixels, in_place=True, responses=responses, period=6)
+            repair_mosaic(m, pixels, in_place=True, responses=responses, cfa=gm.dmap.cfa)
 
         fixed = develop(c.photo, prepare=fix)
         d = c.defect

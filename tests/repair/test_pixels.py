@@ -101,3 +101,26 @@ def test_repair_mosaic_uses_same_colour_photosites_and_skips_defects():
     assert out[4, 4] == round(num / sum(wt for *_, wt in ring))  # row 4, column 6 skipped
     assert 900 <= out[5, 5] <= 1100  # from its own colour, not the bright one beside it
     assert out[0, 0] < 1200
+
+
+def test_repair_of_an_xtrans_mosaic_takes_the_nearest_photosites_of_its_colour():
+    from hotpixels.kernels import mosaic_offsets
+    from hotpixels.sim.sensor import XTRANS_PATTERN, pattern_letters
+
+    cfa = pattern_letters(XTRANS_PATTERN)
+    rng = np.random.default_rng(4)
+    level = {"R": 3000, "G": 1000, "B": 200}  # colours far apart: mixing them would show
+    colour = np.array([[cfa[6 * (y % 6) + x % 6] for x in range(24)] for y in range(18)])
+    mosaic = (np.vectorize(level.get)(colour) + rng.integers(0, 50, colour.shape)).astype(np.uint16)
+    bad = [(7, 8), (10, 9), (0, 0)]
+    for x, y in bad:
+        mosaic[y, x] = 4095
+    out = repair_mosaic(mosaic, bad, cfa=cfa)
+    changed = np.argwhere(out != mosaic)
+    assert sorted((int(x), int(y)) for y, x in changed) == sorted(bad)
+    x, y = 10, 9
+    steps = mosaic_offsets(cfa)[6 * (y % 6) + x % 6]
+    num = sum(float(mosaic[y + dy, x + dx]) / np.hypot(dy, dx) for dy, dx in steps)
+    assert out[y, x] == round(num / sum(1 / np.hypot(dy, dx) for dy, dx in steps))
+    for x, y in bad:
+        assert abs(int(out[y, x]) - level[colour[y, x]]) < 60  # from its own colour

@@ -187,7 +187,7 @@ def evidence(
         mean residual; a sample of the ratio (every 3rd pixel)."""
         mr, ratio = z[rows], decoupling[rows]
         kernels.band_terms(acc.s1, acc.s2, acc.srr, acc.n, rows.start, rows.stop,
-                            out=(mr, ratio), **terms)  # fmt: skip
+                            out=(mr, ratio), table=acc.table, **terms)  # fmt: skip
         med, mad = median_and_mad(tile_blocks(mr, TILE))
         return med, mad, ratio[(-rows.start) % 3 :: 3, ::3].reshape(-1, c)
 

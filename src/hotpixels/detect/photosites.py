@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hotpixels import kernels
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import classify
 from hotpixels.detect.response import response
@@ -47,12 +48,18 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
                                      and counts(y, x, k))]
         return sorted(out, key=lambda t: (-t[0], t[1], t[2], t[3]))
 
+    table = ev.acc.table
+
+    def neighbours(y, x, k, py, px, pk) -> bool:
+        if table is None:  # the 3x3 window of its plane
+            return pk == k and max(abs(py - y), abs(px - x)) == 1
+        return (py, px, pk) in kernels.neighbour_points(y, x, k, ev.z.shape, table)
+
     def ring(t, p) -> bool:
-        """Whether subpixel ``t`` is the ring of a stronger ``p`` in the same plane."""
+        """Whether subpixel ``t`` is the ring of a stronger ``p``, one of its neighbours."""
         (_, y, x, k), (_, py, px, pk) = t, p
         z, zp = ev.z[y, x, k], ev.z[py, px, pk]
-        return (pk == k and max(abs(py - y), abs(px - x)) == 1 and np.sign(z) != np.sign(zp)
-                and abs(z) <= 0.25 * abs(zp))
+        return neighbours(y, x, k, py, px, pk) and np.sign(z) != np.sign(zp) and abs(z) <= 0.25 * abs(zp)
 
     def ring_free(cands, kept: list) -> list:
         out: list = []

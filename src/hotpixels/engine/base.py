@@ -76,6 +76,7 @@ def finalize(group: GroupPlan, acc: Accumulator, outcomes: Iterable[Outcome]
     """
     if group.levels:
         acc.black, acc.white = group.levels
+    acc.cfa = group.key.cfa
     acc.n, acc.first_taken, acc.last_taken = 0, None, None  # counted here, once
     stats = GroupStats(group, acc)
     failures = []

@@ -19,6 +19,7 @@ from hotpixels.engine.plan import GroupPlan, Plan
 from hotpixels.engine.repeats import RECENT, Resolver, repeats, thumbnail
 from hotpixels.errors import HotPixelsError
 from hotpixels.io.decode import FileInfo, decode
+from hotpixels.kernels import neighbour_table
 from hotpixels.kernels.clipping import Clipping, stack_boxes
 from hotpixels.stats import NEVER_SEEN, Accumulator, accumulate, frame_threshold
 
@@ -58,6 +59,7 @@ class Chunk:
     sign: int = 1
     repeats: bool = True
     lookback: list[np.ndarray] | None = None
+    cfa: str = ""  # a RAW group's pattern: which photosites each is compared with
     clipping: Clipping | None = None  # where a frame is too near clipping to be evidence
 
 
@@ -119,11 +121,12 @@ def accumulate_chunk(chunk: Chunk, acc: Accumulator, stack: np.ndarray, *, locks
     encs: list[int] = []
     boxes: list = []
     clip = chunk.clipping.boxes if chunk.clipping else (lambda frame: None)
+    table = neighbour_table(chunk.cfa)
 
     def flush() -> None:
         if thresholds:
             accumulate(acc.state, stack[: len(thresholds)], thresholds, sign=chunk.sign, locks=locks,
-                       encs=encs, boxes=stack_boxes(boxes))  # fmt: skip
+                       encs=encs, boxes=stack_boxes(boxes), table=table)  # fmt: skip
             thresholds.clear()
             encs.clear()
             boxes.clear()
@@ -149,10 +152,10 @@ def accumulate_chunk(chunk: Chunk, acc: Accumulator, stack: np.ndarray, *, locks
         outcomes.append(out)
         enc = NEVER_SEEN - info.rank if info.rank is not None and chunk.sign > 0 else 0
         if out.status is Status.REPEAT and enc:  # not counted, but it was taken then: seen only
-            accumulate(acc.state, slot[None], [frame_threshold(slot)], sign=0, locks=locks,
-                       encs=[enc], boxes=stack_boxes([clip(slot)]))  # fmt: skip
+            accumulate(acc.state, slot[None], [frame_threshold(slot, table)], sign=0, locks=locks,
+                       encs=[enc], boxes=stack_boxes([clip(slot)]), table=table)  # fmt: skip
         if out.status is Status.ADDED:
-            thresholds.append(frame_threshold(slot))
+            thresholds.append(frame_threshold(slot, table))
             encs.append(enc)
             boxes.append(clip(slot))
             if len(thresholds) == len(stack):
@@ -169,7 +172,7 @@ def chunk_size(files: int, workers: int) -> int:
 
 
 def _chunk(index: int, g: int, group: GroupPlan, files: list[FileInfo], **kw) -> Chunk:
-    return Chunk(index, g, group.shape, group.bits, files,
+    return Chunk(index, g, group.shape, group.bits, files, cfa=group.key.cfa,
                  clipping=group.strategy.clipping(group.bits, group.levels), **kw)  # fmt: skip
 
 

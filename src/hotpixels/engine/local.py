@@ -272,6 +272,7 @@ def _warm(states) -> None:
         seen.add(kind)
         acc = Accumulator.empty((4, 4, gs.shape[2]), gs.bits, capacity=gs.capacity)
         frames = np.zeros((1, 4, 4, gs.shape[2]), np.uint8 if gs.bits == 8 else np.uint16)
-        kernels.update_rows(acc.state, frames, 0, 4, [1], 1)
+        table = np.zeros((gs.shape[2], kernels.NEIGHBOURS, 3), np.int64) if gs.shape[2] == 36 else None
+        kernels.update_rows(acc.state, frames, 0, 4, [1], 1, table=table)  # X-Trans: the table's path
         frame_threshold(frames[0])
         thumbnail(frames[0])

@@ -19,7 +19,9 @@ first call that needs it and never by ``import hotpixels``, and numpy
   :func:`band_scores` turns them into test statistics and scores.
 
 The residual is ``r = 9 v - box3(v)`` (the subpixel against its 8 same-channel
-neighbours, mirrored at the edges as :func:`numpy.pad` ``mode="reflect"`` does). Stacks
+neighbours, mirrored at the edges as :func:`numpy.pad` ``mode="reflect"`` does), or,
+given a ``table`` of :func:`hotpixels.kernels.neighbours.neighbour_table` (X-Trans),
+``8 v`` less the sum of the table's 8 neighbours, the nearest photosites of its colour. Stacks
 of frames are added row by row, so the state's row stays in cache while every frame of
 the stack is added to it: the state is read and written once per stack, not per frame.
 
@@ -41,11 +43,13 @@ from types import ModuleType
 import numpy as np
 
 from hotpixels.kernels import numpy_impl
+from hotpixels.kernels.neighbours import NEIGHBOURS, mosaic_offsets, neighbour_points, neighbour_table
 from hotpixels.kernels.numpy_impl import THUMB, band_residual, reflect_index, sample_residual, variance
 
-__all__ = ["THUMB", "USE_NUMBA", "band_residual", "band_scores", "band_terms", "block_sums", "clip_boxes",
-           "have_numba", "reflect_index", "residual_histogram", "sample_residual", "split_planes",
-           "update_rows", "variance"]  # fmt: skip
+__all__ = ["NEIGHBOURS", "THUMB", "USE_NUMBA", "band_residual", "band_scores", "band_terms", "block_sums",
+           "clip_boxes", "have_numba", "mosaic_offsets", "neighbour_points", "neighbour_table",
+           "reflect_index", "residual_histogram", "sample_residual", "split_planes", "update_rows",
+           "variance"]  # fmt: skip
 
 #: Default implementation: None takes numba when installed; False forces numpy.
 USE_NUMBA: bool | None = None
@@ -84,7 +88,8 @@ def split_planes(mosaic: np.ndarray, out: np.ndarray, *, use_numba=None) -> None
 _NARROW = {1: (np.int16, np.int32), 2: (np.int32, np.int64)}
 
 
-def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, boxes=None, use_numba=None) -> None:
+def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, boxes=None, table=None,
+                use_numba=None) -> None:  # fmt: skip
     """Add a stack of frames to rows ``y0:y1`` of ``state`` (in place).
 
     Parameters
@@ -110,6 +115,8 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, boxes=None, u
         stack. Inside them a frame adds only to the value sums ``s1`` and ``s2`` (too
         near clipping for its residual to be evidence); rows outside every box take
         the plain path.
+    table : (C, 8, 3) ndarray of int64, optional
+        Each channel's neighbours (:func:`neighbour_table`); None: its 3x3 window.
     use_numba : bool, optional
         Force one implementation (tests); default :data:`USE_NUMBA`.
     """
@@ -117,7 +124,7 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, boxes=None, u
     lencs = np.where(encs > 0, 65536 - encs.astype(np.int64), 0).astype(np.uint16)
     fast = _fast(use_numba)
     if fast is None:
-        numpy_impl.update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, boxes)
+        numpy_impl.update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, boxes, table)
         return
     narrow, square = _NARROW[frames.dtype.itemsize]
     width = frames.shape[2] * frames.shape[3]
@@ -125,7 +132,12 @@ def update_rows(state, frames, y0, y1, ithr, sign=1, *, encs=None, boxes=None, u
     starts = np.searchsorted(boxes[:, 0], np.arange(len(frames) + 1)).astype(np.int64)  # by frame
     fast.update_rows(state, frames, y0, y1, np.asarray(ithr, np.int64), sign,
                      np.empty(width, narrow), np.empty(width, narrow), np.empty(0, square),
-                     encs, lencs, boxes, starts, np.empty(width, np.uint8))  # fmt: skip
+                     encs, lencs, boxes, starts, np.empty(width, np.uint8), _table(table))  # fmt: skip
+
+
+def _table(table: np.ndarray | None) -> np.ndarray:
+    """A neighbour table for the compiled kernels (empty: the 3x3 window)."""
+    return np.zeros((0, NEIGHBOURS, 3), np.int64) if table is None else np.ascontiguousarray(table, np.int64)
 
 
 def clip_boxes(frame: np.ndarray, level: int, radius: int, per_channel: bool, area: int = 3, *,
@@ -165,9 +177,12 @@ def clip_boxes(frame: np.ndarray, level: int, radius: int, per_channel: bool, ar
     return boxes if len(boxes) else None
 
 
-def residual_histogram(frame: np.ndarray, step: int = 8, *, use_numba=None) -> np.ndarray:
-    """Histogram of ``|r|`` over every ``step``-th row and column (index = value)."""
+def residual_histogram(frame: np.ndarray, step: int = 8, *, table=None, use_numba=None) -> np.ndarray:
+    """Histogram of ``|r|`` over every ``step``-th row and column (index = value); with a
+    neighbour ``table``, always the numpy version (a sample: one pixel in 64)."""
     size = 8 * (255 if frame.dtype.itemsize == 1 else 65535) + 1
+    if table is not None:
+        return numpy_impl.residual_histogram(frame, step, size, table)
     return (_fast(use_numba) or numpy_impl).residual_histogram(frame, step, size)
 
 
@@ -181,7 +196,7 @@ def block_sums(frame: np.ndarray, step: int = 4, *, use_numba=None) -> np.ndarra
 
 
 def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: float,
-               exact: bool, out=None, use_numba=None) -> tuple[np.ndarray, np.ndarray]:
+               exact: bool, out=None, table=None, use_numba=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-subpixel terms of the detection tests for rows ``y0:y1``, from the sums.
 
     Parameters
@@ -200,6 +215,8 @@ def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: f
         Sums of 8-bit frames: variance through int64.
     out : pair of ndarray, optional
         C-contiguous float32 arrays of the band's shape to write the results into.
+    table : (C, 8, 3) ndarray of int64, optional
+        Each channel's neighbours (:func:`neighbour_table`); None: its 3x3 window.
     use_numba : bool, optional
         Force one implementation (tests); default :data:`USE_NUMBA`.
 
@@ -214,10 +231,12 @@ def band_terms(s1, s2, srr, n: int, y0: int, y1: int, *, unit: float, min_var: f
         out = (np.empty(shape, np.float32), np.empty(shape, np.float32))
     mr, ratio = out
     fast = _fast(use_numba)
-    if fast is not None:
+    if fast is not None and table is not None:
+        fast.band_terms_table(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr, ratio, _table(table))
+    elif fast is not None:
         fast.band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr, ratio)
     else:
-        mr[...], ratio[...] = numpy_impl.band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact)
+        mr[...], ratio[...] = numpy_impl.band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact, table)
     return mr, ratio
 
 

@@ -30,6 +30,24 @@ def _residual_row(up, cur, dn, vs, rb, c):
         rb[j] = narrow(9) * narrow(cur[j]) - (vs[j] + vs[j - c] + vs[j - c])
 
 @numba.njit(cache=True, nogil=True)
+def _reflect(i, n):
+    return -i if i < 0 else (2 * (n - 1) - i if i >= n else i)
+
+@numba.njit(cache=True, nogil=True)
+def _table_row(up, cur, dn, out, c, table, centre):
+    # out[i] = centre * cur[i] - (sum of the table's neighbours), in the type of out
+    wide = out.dtype.type
+    n = cur.size // c
+    for x in range(n):
+        for k in range(c):
+            acc = wide(centre) * wide(cur[x * c + k])
+            for j in range(table.shape[1]):
+                dy, xx, kk = table[k, j, 0], _reflect(x + table[k, j, 1], n), table[k, j, 2]
+                row = up if dy < 0 else (dn if dy > 0 else cur)
+                acc -= wide(row[xx * c + kk])
+            out[x * c + k] = acc
+
+@numba.njit(cache=True, nogil=True)
 def _add_row(a1, a2, arr, an, af, al, cur, rb, th, sq, enc, lenc):
     # One loop (12 % faster than three); every comparison in the residual's own
     # type, so that it vectorises.
@@ -131,7 +149,7 @@ def _keep_row(boxes, lo, hi, y, keep, c):
     return covered
 
 @numba.njit(cache=True, nogil=True)
-def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, boxes, starts, keep):
+def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, boxes, starts, keep, table):
     s1, s2, srr, nexc, seen, last = state
     nf, m, n, c = frames.shape
     width = n * c
@@ -145,7 +163,10 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, boxe
             up = frame[y - 1 if y > 0 else 1].reshape(width)
             dn = frame[y + 1 if y < m - 1 else m - 2].reshape(width)
             cur = frame[y].reshape(width)
-            _residual_row(up, cur, dn, vs, rb, c)
+            if table.shape[0]:
+                _table_row(up, cur, dn, rb, c, table, 8)
+            else:
+                _residual_row(up, cur, dn, vs, rb, c)
             if starts[f + 1] > starts[f] and _keep_row(boxes, starts[f], starts[f + 1], y, keep, c):
                 _masked_row(a1, a2, arr, an, af, al, cur, rb, narrow(ithr[f]), sq, encs[f], lencs[f],
                             keep, sign)
@@ -155,7 +176,6 @@ def update_rows(state, frames, y0, y1, ithr, sign, vs, rb, sq, encs, lencs, boxe
                 _sub_row(a1, a2, arr, an, cur, rb, narrow(ithr[f]))
             else:
                 _seen_row(af, al, rb, narrow(ithr[f]), encs[f], lencs[f])
-
 
 
 @numba.njit(cache=True, nogil=True)
@@ -275,7 +295,6 @@ def split_planes(mosaic, out):  # pragma: no cover - compiled; compared in tests
             o[x, 2], o[x, 3] = r1[2 * x], r1[2 * x + 1]
 
 
-
 @numba.njit(cache=True, nogil=True)
 def _variance_row(a1, a2, n, exact, out):  # pragma: no cover - compiled
     for i in range(out.size):
@@ -321,6 +340,32 @@ def band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr_out, ratio_out):
             ro[i] = np.float32((rv + unit) / (vc[i] + unit)) if nv >= min_var else np.float32(0.0)
         vu, vc, vd = vc, vd, vu
 
+
+@numba.njit(cache=True, nogil=True)
+def band_terms_table(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr_out, ratio_out, table):
+    # pragma: no cover - compiled; compared with numpy in tests
+    m, w, c = s1.shape
+    width = w * c
+    vu, vc, vd = np.empty(width), np.empty(width), np.empty(width)
+    nv, rs = np.empty(width), np.empty(width, np.int64)
+    scale = 8.0 * n
+    _variance_row(s1[y0 - 1 if y0 > 0 else 1].reshape(width),
+                  s2[y0 - 1 if y0 > 0 else 1].reshape(width), n, exact, vu)
+    _variance_row(s1[y0].reshape(width), s2[y0].reshape(width), n, exact, vc)
+    for y in range(y0, y1):
+        yu, yd = y - 1 if y > 0 else 1, y + 1 if y < m - 1 else m - 2
+        _variance_row(s1[yd].reshape(width), s2[yd].reshape(width), n, exact, vd)
+        _table_row(s1[yu].reshape(width), s1[y].reshape(width), s1[yd].reshape(width), rs, c, table, 8)
+        _table_row(vu, vc, vd, nv, c, table, 0)  # minus the sum of the neighbours' variances
+        rr = srr[y].reshape(width)
+        mo, ro = mr_out[y - y0].reshape(width), ratio_out[y - y0].reshape(width)
+        for i in range(width):
+            mr = np.float64(rs[i]) / scale
+            rv = np.float64(rr[i]) / scale - mr * mr
+            rv = rv if rv > 0.0 else 0.0
+            mo[i] = np.float32(mr)
+            ro[i] = np.float32((rv + unit) / (vc[i] + unit)) if -nv[i] / 8.0 >= min_var else np.float32(0.0)
+        vu, vc, vd = vc, vd, vu
 
 
 @numba.njit(cache=True, nogil=True)

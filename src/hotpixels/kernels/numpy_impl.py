@@ -24,33 +24,60 @@ def _wide(frame: np.ndarray):
     return np.int32 if frame.dtype.itemsize == 1 else np.int64
 
 
-def band_residual(frame: np.ndarray, y0: int, y1: int) -> np.ndarray:
-    """Residual ``9 v - box3(v)`` of rows ``y0:y1`` (int32, int64 for 16-bit)."""
+def _slots(table: np.ndarray) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """A table's neighbours as ``(dy, dx, planes, their neighbour planes)``, slot by slot."""
+    out = []
+    for j in range(table.shape[1]):
+        for dy, dx in sorted({(int(a), int(b)) for a, b in table[:, j, :2]}):
+            ks = np.flatnonzero((table[:, j, 0] == dy) & (table[:, j, 1] == dx))
+            out.append((dy, dx, ks, table[ks, j, 2]))
+    return out
+
+
+def neighbour_sum(p: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Sum of each subpixel's 8 table neighbours, in slot order, from ``p`` padded by one
+    row and column on each side."""
+    b, n = p.shape[0] - 2, p.shape[1] - 2
+    out = np.zeros((b, n, p.shape[2]), p.dtype)
+    for dy, dx, ks, kk in _slots(table):
+        out[..., ks] += p[1 + dy : 1 + dy + b, 1 + dx : 1 + dx + n][..., kk]
+    return out
+
+
+def band_residual(frame: np.ndarray, y0: int, y1: int, table: np.ndarray | None = None) -> np.ndarray:
+    """Residual ``9 v - box3(v)`` of rows ``y0:y1`` (int32, int64 for 16-bit); with a
+    neighbour table, ``8 v`` less the sum of the table's neighbours."""
     m = frame.shape[0]
     rows = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
     p = np.pad(frame[rows].astype(_wide(frame)), ((0, 0), (1, 1), (0, 0)), mode="reflect")
+    if table is not None:
+        return 8 * p[1:-1, 1:-1] - neighbour_sum(p, table)
     vert = p[:-2] + p[1:-1] + p[2:]
     return 9 * p[1:-1, 1:-1] - (vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:])
 
 
-def sample_residual(frame: np.ndarray, step: int = 8) -> np.ndarray:
+def sample_residual(frame: np.ndarray, step: int = 8, table: np.ndarray | None = None) -> np.ndarray:
     """Residual at every ``step``-th row and column (equal to ``residual[::step, ::step]``)."""
     m, n, _ = frame.shape
     ys, xs = np.arange(0, m, step), np.arange(0, n, step)
-    box = np.zeros((len(ys), len(xs), frame.shape[2]), _wide(frame))
-    for dy in (-1, 0, 1):
-        rows = frame[[reflect_index(int(y) + dy, m) for y in ys]]
-        for dx in (-1, 0, 1):
-            box += rows[:, [reflect_index(int(x) + dx, n) for x in xs]]
-    return 9 * frame[::step, ::step].astype(_wide(frame)) - box
+    rows = [reflect_index(int(y) + dy, m) for y in ys for dy in (-1, 0, 1)]
+    cols = [reflect_index(int(x) + dx, n) for x in xs for dx in (-1, 0, 1)]
+    # Each sample's 3x3 window, as (samples, 3, samples, 3, C)
+    win = frame[np.ix_(rows, cols)].astype(_wide(frame)).reshape(len(ys), 3, len(xs), 3, -1)
+    if table is None:
+        return 9 * win[:, 1, :, 1] - win.sum(axis=(1, 3))
+    out = 8 * win[:, 1, :, 1]
+    for dy, dx, ks, kk in _slots(table):
+        out[..., ks] -= win[:, 1 + dy, :, 1 + dx][..., kk]
+    return out
 
 
-def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, boxes=None):
+def update_rows(state, frames, y0, y1, ithr, sign, encs, lencs, boxes=None, table=None):
     s1, s2, srr, nexc, seen, last = state
     band = slice(y0, y1)
     for f, (frame, th, enc, lenc) in enumerate(zip(frames, ithr, encs, lencs, strict=True)):
         v = frame[band].astype(np.int64)
-        r = band_residual(frame, y0, y1).astype(np.int64)
+        r = band_residual(frame, y0, y1, table).astype(np.int64)
         keep = 1
         if boxes is not None and len(boxes):
             rows = [keep_row(boxes, f, y, frame.shape[1], frame.shape[2]) for y in range(y0, y1)]
@@ -114,15 +141,18 @@ def variance(s1: np.ndarray, s2: np.ndarray, n: int, exact: bool) -> np.ndarray:
     return np.maximum(s2 / n - m * m, 0.0)
 
 
-def band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact):
+def band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact, table=None):
     m = s1.shape[0]
     ext = [reflect_index(y, m) for y in range(y0 - 1, y1 + 1)]
     var = variance(s1[ext], s2[ext], n, exact)
     p = np.pad(var, ((0, 0), (1, 1), (0, 0)), mode="reflect")
-    vert = p[:-2] + p[1:-1] + p[2:]
     var = var[1:-1]
-    neighbour_var = (vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:] - var) / 8.0
-    mr = band_residual(s1, y0, y1).astype(np.int64, copy=False) / (8.0 * n)
+    if table is None:
+        vert = p[:-2] + p[1:-1] + p[2:]
+        neighbour_var = (vert[:, :-2] + vert[:, 1:-1] + vert[:, 2:] - var) / 8.0
+    else:
+        neighbour_var = neighbour_sum(p, table) / 8.0
+    mr = band_residual(s1, y0, y1, table).astype(np.int64, copy=False) / (8.0 * n)
     rv = np.maximum(srr[y0:y1] / (8.0 * n) - mr * mr, 0.0)
     ratio = np.where(neighbour_var >= min_var, (rv + unit) / (var + unit), 0.0)
     return mr.astype(np.float32), ratio.astype(np.float32)
@@ -138,8 +168,8 @@ def band_scores(z, d, med, scale, line, zt, tile):
     return score, score.max(axis=2), score.argmax(axis=2).astype(np.uint8)
 
 
-def residual_histogram(frame: np.ndarray, step: int, size: int) -> np.ndarray:
-    return np.bincount(np.abs(sample_residual(frame, step)).ravel(), minlength=size)
+def residual_histogram(frame: np.ndarray, step: int, size: int, table=None) -> np.ndarray:
+    return np.bincount(np.abs(sample_residual(frame, step, table)).ravel(), minlength=size)
 
 
 def split_planes(mosaic: np.ndarray, out: np.ndarray) -> None:

@@ -29,7 +29,6 @@ from hotpixels.io.images import open_image
 from hotpixels.io.raw import develop
 from hotpixels.io.writers import atomic_write_bytes, save_image_atomic, write_tiff16
 from hotpixels.maps.model import DefectMap
-from hotpixels.mosaic import period_of
 from hotpixels.progress import started
 from hotpixels.repair.jpeg.blocks import LocalRepairUnsupported, decoded_pixels, repair_jpeg_blocks
 from hotpixels.repair.jpeg.reencode import save_kwargs
@@ -191,7 +190,7 @@ def fix_raw_file(
     overwrite: bool = False,
     expect_size: tuple[int, int] | None = None,
     responses: dict | None = None,
-    period: int = 2,
+    cfa: str = "",
 ) -> str:
     """Repair photosites of a RAW file and write it developed, as a 16-bit TIFF.
 
@@ -210,8 +209,8 @@ def fix_raw_file(
     responses : dict of (x, y) to (offset, gain), optional
         Warm photosites whose stable response is undone rather than replaced
         (:func:`hotpixels.repair.pixels.repair_mosaic`).
-    period : {2, 6}
-        The colour filter tile's size (Bayer 2, X-Trans 6).
+    cfa : str
+        The map's colour filter pattern (which photosites are of a photosite's colour).
 
     Returns
     -------
@@ -228,7 +227,7 @@ def fix_raw_file(
                    f"{expect_size[0]}x{expect_size[1]}; use a map of this camera")  # fmt: skip
             raise ParameterError(msg)
         with _naming(src):
-            repair_mosaic(mosaic, pixels, in_place=True, responses=responses, period=period)
+            repair_mosaic(mosaic, pixels, in_place=True, responses=responses, cfa=cfa)
 
     rgb = develop(src, repair)
     write_tiff16(dst, rgb, overwrite=overwrite)
@@ -240,12 +239,12 @@ def fix_raw_file(
 def fix_file(src: str | Path, dst: str | Path, pixels: Iterable[tuple[int, int]], *,
              overwrite: bool = False, reencode: bool = False,
              expect_size: tuple[int, int] | None = None, responses: dict | None = None,
-             period: int = 2) -> str:  # fmt: skip
+             cfa: str = "") -> str:  # fmt: skip
     """Repair ``pixels`` of a photo (:func:`fix_image_file`) or a RAW file
     (:func:`fix_raw_file`: ``reencode`` does not apply); returns the note."""
     if file_kind(Path(src)) is FrameKind.RAW:
         return fix_raw_file(src, dst, pixels, overwrite=overwrite, expect_size=expect_size,
-                            responses=responses, period=period)  # fmt: skip
+                            responses=responses, cfa=cfa)  # fmt: skip
     return fix_image_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
                           expect_size=expect_size)  # fmt: skip
 
@@ -310,7 +309,7 @@ def fix_files(
     pixels = dmap.repair_pixels() if dmap is not None else [(int(x), int(y)) for x, y in defects]
     size = (dmap.width, dmap.height) if dmap is not None else None
     responses = dmap.responses() if dmap is not None and not replace else {}
-    period = period_of(dmap.cfa) if dmap is not None else 2
+    cfa = dmap.cfa if dmap is not None else ""
     result = FixResult()
     out_dir = Path(out_dir) if out_dir is not None else None
     seen = discover(paths)
@@ -332,7 +331,7 @@ def fix_files(
             if mismatch:
                 raise ParameterError(mismatch)
             note = fix_file(src, dst, pixels, overwrite=overwrite, reencode=reencode,
-                            expect_size=size, responses=responses, period=period)  # fmt: skip
+                            expect_size=size, responses=responses, cfa=cfa)  # fmt: skip
         except HotPixelsError as err:
             result.failures.append((src, str(err)))
             if progress:

@@ -10,6 +10,7 @@ nothing else in the image changes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -17,7 +18,7 @@ from PIL import Image
 
 from hotpixels.errors import ParameterError
 from hotpixels.frames import FrameKind
-from hotpixels.mosaic import period_of
+from hotpixels.kernels import mosaic_offsets
 
 __all__ = ["correct_image", "correct_pixels", "repair_mosaic", "repair_raw", "repaired_values"]
 
@@ -91,7 +92,8 @@ def correct_pixels(
 
 
 def repaired_values(
-    data: np.ndarray, pixels: Iterable[tuple[int, int]], *, channels: Iterable[int] | None = None
+    data: np.ndarray, pixels: Iterable[tuple[int, int]], *, channels: Iterable[int] | None = None,
+    offsets: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The repaired values of ``pixels`` (unrounded), computed at those pixels only.
 
@@ -101,6 +103,10 @@ def repaired_values(
     pixels : iterable of (x, y)
     channels : iterable of int, optional
         Channels to repair (default all).
+    offsets : (p * p, K, 2) ndarray of int, optional
+        The neighbours ``(dy, dx)`` of a pixel at each place ``p (y % p) + x % p`` of a
+        ``p x p`` tile (:func:`hotpixels.kernels.mosaic_offsets`), weighted by the
+        inverse of their distance; default the 8 around it.
 
     Returns
     -------
@@ -123,7 +129,7 @@ def repaired_values(
         ty, tx = ys[todo], xs[todo]
         acc = np.zeros((len(todo), len(chans)))
         wsum = np.zeros(len(todo))
-        for dy, dx, wt in _OFFSETS:
+        for dy, dx, wt in _steps(offsets, ty, tx):
             yy, xx = ty + dy, tx + dx
             inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
             j = np.searchsorted(keys, yy * w + xx).clip(max=len(keys) - 1)
@@ -132,15 +138,27 @@ def repaired_values(
             # earlier round (clusters fill from the outside in).
             plain = inside & ~target
             repaired = target & done[j]
-            acc[plain] += wt * data[yy[plain], xx[plain]][:, chans]
-            acc[repaired] += wt * values[j[repaired]]
-            wsum[plain | repaired] += wt
+            wp, wr = (wt, wt) if np.ndim(wt) == 0 else (wt[plain, None], wt[repaired, None])
+            acc[plain] += wp * data[yy[plain], xx[plain]][:, chans]
+            acc[repaired] += wr * values[j[repaired]]
+            wsum[plain | repaired] += wt if np.ndim(wt) == 0 else wt[plain | repaired]
         ready = wsum > 0
         if not ready.any():  # cannot happen while one pixel is not to be repaired
             break
         values[todo[ready]] = acc[ready] / wsum[ready, None]
         done[todo[ready]] = True
     return ys, xs, values
+
+
+def _steps(offsets: np.ndarray | None, ys: np.ndarray, xs: np.ndarray):
+    """Each neighbour slot as ``(dy, dx, weight)``: scalars for the 8 around a pixel, or
+    arrays (one per pixel) from a tile's ``offsets``."""
+    if offsets is None:
+        return _OFFSETS
+    p = math.isqrt(len(offsets))
+    mine = offsets[p * (ys % p) + xs % p]  # (n, K, 2)
+    return [(mine[:, j, 0], mine[:, j, 1], 1.0 / np.hypot(mine[:, j, 0], mine[:, j, 1]))
+            for j in range(mine.shape[1])]  # fmt: skip
 
 
 def correct_image(image: Image.Image, pixels: Iterable[tuple[int, int]]) -> Image.Image:
@@ -210,14 +228,16 @@ def _correct_palette(image: Image.Image, pixels: list[tuple[int, int]]) -> Image
 
 def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
                   in_place: bool = False, responses: Mapping | None = None,
-                  period: int = 2) -> np.ndarray:  # fmt: skip
-    """Repair photosites of a 2x2 colour filter mosaic from their same-colour neighbours.
+                  cfa: str = "") -> np.ndarray:  # fmt: skip
+    """Repair photosites of a colour filter mosaic from their same-colour neighbours.
 
-    Each photosite becomes the weighted mean of the 8 photosites of its own colour filter
-    position two steps away (orthogonal 1, diagonal 1/sqrt 2), skipping those outside
-    the mosaic and those that are themselves to be repaired, exactly as
-    :func:`correct_pixels` does on one colour plane. Works for any 2x2 pattern (RGGB,
-    BGGR, GRBG, GBRG); nothing else changes.
+    In a 2x2 tile (RGGB, BGGR, GRBG, GBRG) each photosite becomes the weighted mean of
+    the 8 photosites of its own colour filter position two steps away (orthogonal 1,
+    diagonal 1/sqrt 2), exactly as :func:`correct_pixels` does on one colour plane; in a
+    6x6 X-Trans tile, of the 8 nearest photosites of its colour
+    (:func:`hotpixels.kernels.mosaic_offsets`), weighted by the inverse of their
+    distance. Neighbours outside the mosaic and those that are themselves to be repaired
+    are skipped; nothing else changes.
 
     Parameters
     ----------
@@ -227,10 +247,9 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
         Photosites to repair, in the mosaic's frame.
     in_place : bool
         Write into ``mosaic`` (e.g. a rawpy image before ``postprocess``) instead of a copy.
-    period : {2, 6}
-        The colour filter tile's size: 2 for Bayer, 6 for X-Trans (whose photosite is
-        repaired from the photosites at its place in the 8 neighbouring tiles, six steps
-        away: its colour for certain).
+    cfa : str
+        The tile's colours in reading order (:attr:`DefectMap.cfa`); "" or 4 letters:
+        a 2x2 tile.
     responses : mapping of (x, y) to (offset, gain), optional
         Photosites (among ``pixels``) whose stable response is undone instead,
         ``(value - offset) / gain``: a warm photosite keeps the detail it saw
@@ -258,14 +277,15 @@ def repair_mosaic(mosaic: np.ndarray, pixels: Iterable[tuple[int, int]], *,
         raise ParameterError(msg)
     h, w = arr.shape
     lattices: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    p = period
+    offsets = mosaic_offsets(cfa)
+    p = 1 if offsets is not None else 2  # the nearest of a 6x6 tile: on the mosaic itself
     for x, y in _inside((h, w), pixels):
         lattices.setdefault((y % p, x % p), []).append((x // p, y // p))
     seen = {(x, y): float(arr[y, x]) for x, y in (responses or {}) if 0 <= x < w and 0 <= y < h}
     out = arr if in_place else arr.copy()
     for (dy, dx), points in lattices.items():
         plane = arr[dy::p, dx::p]
-        ys, xs, values = repaired_values(plane[..., None], points)
+        ys, xs, values = repaired_values(plane[..., None], points, offsets=offsets)
         if np.issubdtype(out.dtype, np.integer):
             info = np.iinfo(out.dtype)
             values = np.clip(np.rint(values), info.min, info.max)
@@ -319,6 +339,5 @@ def repair_raw(raw, dmap) -> int:
                f"{mosaic.shape[1]}x{mosaic.shape[0]}")  # fmt: skip
         raise ParameterError(msg)
     pixels = dmap.repair_pixels()
-    repair_mosaic(mosaic, pixels, in_place=True, responses=dmap.responses(),
-                  period=period_of(dmap.cfa))  # fmt: skip
+    repair_mosaic(mosaic, pixels, in_place=True, responses=dmap.responses(), cfa=dmap.cfa)
     return len(pixels)

@@ -94,10 +94,9 @@ def _developed(path: Path, dmap: DefectMap) -> tuple[np.ndarray, np.ndarray]:
     from hotpixels.io.raw import develop
 
     pixels, responses = dmap.repair_pixels(), dmap.responses()
-    period = period_of(dmap.cfa)
     before = develop(path)
     after = develop(path, prepare=lambda mosaic: repair_mosaic(mosaic, pixels, in_place=True,
-                                                               responses=responses, period=period))
+                                                               responses=responses, cfa=dmap.cfa))
     return before, after
 
 
