@@ -3,7 +3,8 @@
 :func:`find` is what ``hotpixels find`` does: it plans (each file once, headers only,
 camera groups), accumulates every group on an engine (:mod:`hotpixels.engine`),
 decides each group's defects (:mod:`hotpixels.detect`) and confirms their first dates
-against earlier photos, read again through the same decoder. :func:`scan` stops after
+against earlier photos, and warm photosites' responses against a few photos, read again
+through the same decoder. :func:`scan` stops after
 the statistics.
 """
 
@@ -12,14 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from hotpixels.detect import confirm_first_seen, detect_defects
+from hotpixels.detect import confirm_first_seen, confirm_responses, detect_defects
 from hotpixels.engine import (
     Engine,
     GroupStats,
@@ -31,7 +32,7 @@ from hotpixels.engine import (
     run,
 )
 from hotpixels.errors import HotPixelsError, ImageWriteError
-from hotpixels.io.decode import decode
+from hotpixels.io.decode import FileInfo, decode
 from hotpixels.maps.formats import save_map
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import MIN_FRAMES, Accumulator
@@ -173,12 +174,12 @@ def scan(
     return run(plan, engine or LocalEngine(workers, decoder), progress=progress)
 
 
-def _reader(group: GroupStats, decoder: str | None) -> Callable[[int], np.ndarray | None]:
-    """Read the group's frame of capture-date rank ``r`` again (None if it fails now)."""
+def _reader(files: Sequence[FileInfo], decoder: str | None) -> Callable[[int], np.ndarray | None]:
+    """Read ``files[i]`` again, as the statistics saw it (None if it fails now)."""
 
-    def read(rank: int) -> np.ndarray | None:
+    def read(i: int) -> np.ndarray | None:
         try:
-            return decode(group.ranked[rank], prefer=decoder)
+            return decode(files[i], prefer=decoder)
         except HotPixelsError:
             return None
 
@@ -233,7 +234,12 @@ def find(
             continue
         dmap = detect_defects(g.acc, top=top, camera=g.key, workers=workers, dates=g.dates,
                               **detect_kwargs)  # fmt: skip
-        confirm_first_seen(dmap, g.dates, _reader(g, decoder), workers=workers, white=g.acc.white or None)
+        confirm_first_seen(dmap, g.dates, _reader(g.ranked, decoder), workers=workers,
+                           white=g.acc.white or None)  # fmt: skip
+        failed = set(g.failed)
+        added = [i for i in (*g.plan.files, *g.plan.turned) if i.path not in failed]
+        confirm_responses(dmap, g.acc, _reader(added, decoder), len(added), workers=workers,
+                          clipping=g.plan.strategy.clipping(g.plan.bits, g.plan.levels))  # fmt: skip
         log.info("%s: %d defect(s)", g.key.label(), len(dmap.defects))
         maps.append(GroupMap(g, dmap, None))
     maps.sort(key=lambda gm: (-len(gm.group.files), gm.group.key))

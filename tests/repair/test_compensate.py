@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from hotpixels.cli import cli
 from hotpixels.detect.evidence import evidence
-from hotpixels.detect.response import response
+from hotpixels.detect.response import confirm_responses, response
+from hotpixels.kernels.clipping import Clipping
 from hotpixels.maps.model import Defect, DefectMap
 from hotpixels.repair.pixels import repair_mosaic
 from hotpixels.sim.style import CameraStyle
@@ -32,6 +33,39 @@ def test_a_varying_offset_is_replaced_and_a_stable_one_kept(seed):
     assert steady is not None and steady[1] == 1.0 and abs(steady[0] - 300) < 15
     varying = response(evidence(_acc(300 * rng.uniform(0.6, 1.4, 30), rng)), 4, 4, 0)
     assert varying is None
+
+
+def _planes(offsets, rng, clipped=()):
+    """RAW colour planes (9x9, 4 planes) with a warm photosite at mosaic (8, 8)."""
+    frames = []
+    for i, (level, offset) in enumerate(zip(rng.integers(300, 3000, len(offsets)), offsets, strict=True)):
+        frame = (np.full((9, 9, 4), level) + rng.normal(0, 15, (9, 9, 4))).astype(np.uint16)
+        frame[4, 4, 0] += np.uint16(offset)
+        if i in clipped:  # a highlight over it: clipped, the offset does not show
+            frame[3:6, 3:6] = 4095
+        frames.append(frame)
+    return frames
+
+
+def test_a_response_is_kept_only_where_the_photos_bear_it_out():
+    rng = np.random.default_rng(3)
+    steady = _planes([300] * 30, rng)
+    acc = Accumulator.empty((9, 9, 4), 12)
+    for f in steady:
+        acc.update(f)
+
+    def tried(frames, clipping=None):
+        dmap = DefectMap(18, 18, [Defect(8, 8, "warm", channel="0", offset=300.0, gain=1.0)], frame="raw")
+        confirm_responses(dmap, acc, lambda i: frames[i], len(frames), clipping=clipping, workers=2)
+        return dmap.responses()
+
+    assert tried(steady) == {(8, 8): (300.0, 1.0)}
+    assert tried(_planes(300 * rng.uniform(0.3, 1.7, 30), rng)) == {}  # the photos say it varies
+    highlights = _planes([300] * 30, rng, clipped=range(0, 30, 3))
+    assert tried(highlights) == {}  # clipped photos, taken as evidence, contradict it
+    assert tried(highlights, Clipping.raw(4095)) == {(8, 8): (300.0, 1.0)}  # ... and are left out
+    assert tried(steady[:4]) == {}  # too few photos to try it on
+    assert tried([None] * 30) == {}  # none readable now
 
 
 def test_the_map_keeps_the_response():

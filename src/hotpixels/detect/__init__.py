@@ -14,13 +14,14 @@ from hotpixels.detect import image, photosites
 from hotpixels.detect.dating import LATE_SHARE, confirm_first_seen, first_seen, last_seen
 from hotpixels.detect.evidence import D_THRESHOLD, DECOUPLING_MIN_FRAMES, Z_THRESHOLD, Evidence, evidence
 from hotpixels.detect.ranking import variance_ranking
+from hotpixels.detect.response import confirm_responses
 from hotpixels.errors import ParameterError
 from hotpixels.frames import FrameKind, strategy_for
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import MIN_FRAMES, Accumulator
 
 __all__ = ["DECOUPLING_MIN_FRAMES", "LATE_SHARE", "MIN_FRAMES", "Evidence", "confirm_first_seen",
-           "detect_defects", "evidence", "variance_ranking"]  # fmt: skip
+           "confirm_responses", "detect_defects", "evidence", "variance_ranking"]  # fmt: skip
 
 
 

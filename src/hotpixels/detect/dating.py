@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from hotpixels import kernels
+from hotpixels.detect.reread import reread, spread
 from hotpixels.frames import strategy_for
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import NEVER_SEEN, Accumulator, frame_threshold
@@ -121,57 +121,48 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
         return
     strategy = strategy_for(dmap.frame)
     points = {id(d): strategy.subpixel(d.x, d.y, d.channel, dmap.cfa) for d in dated}
+    table = kernels.neighbour_table(dmap.cfa)
     def earlier(date) -> set[int]:  # the frames read before it, at most CONFIRM_FRAMES
         ranks = [r for r in range(dates.index(date)) if dates[r] is not None]
-        return {ranks[i] for i in _spread(len(ranks), CONFIRM_FRAMES)}
+        return {ranks[i] for i in spread(len(ranks), CONFIRM_FRAMES)}
 
     before = {id(d): earlier(d.first_seen) for d in dated}
     looked = dict.fromkeys(points, 0)
     shown = dict.fromkeys(points, 0)
     absent = dict.fromkeys(points, 0)
-
-    def load(rank: int):
-        frame = read(rank)
-        return rank, frame, None if frame is None else frame_threshold(frame)
-
     ranks = sorted(set().union(*before.values()))
-    batch = max(1, workers)
-    with ThreadPoolExecutor(batch) as pool:
-        for i in range(0, len(ranks), batch):  # a batch at a time: memory stays bounded
-            for rank, frame, threshold in pool.map(load, ranks[i : i + batch]):
-                for d in dated:
-                    key = id(d)
-                    if frame is None or rank not in before[key]:
-                        continue
-                    y, x, c = points[key]
-                    r = int(kernels.band_residual(frame, y, y + 1)[0, x, c])
-                    sign = 1 if (d.excess or 0) >= 0 else -1
-                    # r is 8x the excess over the neighbours: beyond the noise and half
-                    # of the defect's mean excess
-                    looked[key] += 1
-                    shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
-                    absent[key] += _clearly_absent(frame, y, x, c, sign * r, threshold, d.excess, white)
+    for rank, frame, threshold in reread(read, ranks, workers, lambda f: frame_threshold(f, table)):
+        for d in dated:
+            key = id(d)
+            if rank not in before[key]:
+                continue
+            y, x, c = points[key]
+            r = int(kernels.band_residual(frame, y, y + 1, table)[0, x, c])
+            sign = 1 if (d.excess or 0) >= 0 else -1
+            # r is 8x the excess over the neighbours: beyond the noise and half of the
+            # defect's mean excess
+            looked[key] += 1
+            shown[key] += sign * r > max(threshold, 4 * abs(d.excess or 0))
+            absent[key] += _clearly_absent(frame, (y, x, c), sign * r, threshold, d.excess, white, table)
     for d in dated:
         key = id(d)
         if shown[key] >= max(2, 0.2 * looked[key]) or absent[key] < max(2, ABSENT_SHARE * looked[key]):
             d.first_seen = None
 
 
-def _clearly_absent(frame: np.ndarray, y: int, x: int, c: int, signed_r: int, threshold: int,
-                    excess: float | None, white: int | None) -> bool:  # fmt: skip
+def _clearly_absent(frame: np.ndarray, point: tuple[int, int, int], signed_r: int, threshold: int,
+                    excess: float | None, white: int | None, table=None) -> bool:  # fmt: skip
     """Whether a frame shows clearly that a defect of mean ``excess`` was not there: it
     would have stood out (twice the noise, and room for it) and it did not."""
     e = abs(excess or 0.0)
     top = white or np.iinfo(frame.dtype).max
-    m, n = frame.shape[:2]
-    rows = frame[max(y - 1, 0) : min(y + 2, m), max(x - 1, 0) : min(x + 2, n), c].astype(np.float64)
-    around = (rows.sum() - float(frame[y, x, c])) / max(rows.size - 1, 1)
+    if table is None:
+        y, x, c = point
+        m, n = frame.shape[:2]
+        rows = frame[max(y - 1, 0) : min(y + 2, m), max(x - 1, 0) : min(x + 2, n), c].astype(np.float64)
+        around = (rows.sum() - float(frame[point])) / max(rows.size - 1, 1)
+    else:
+        near = kernels.neighbour_points(*point, frame.shape, table)
+        around = float(np.mean([float(frame[q]) for q in near]))
     room = (top - around) if (excess or 0) >= 0 else around
     return 8 * e >= 2 * threshold and room >= e and signed_r < threshold
-
-
-def _spread(n: int, k: int) -> set[int]:
-    """At most ``k`` of ``range(n)``, evenly spread, first and last included."""
-    if n <= k:
-        return set(range(n))
-    return {round(i * (n - 1) / (k - 1)) for i in range(k)}

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotpixels import kernels
 from hotpixels.detect.evidence import Evidence
 from hotpixels.frames import FrameStrategy
+from hotpixels.stats import Accumulator
 
 __all__ = ["FOLLOWS", "HOT_LEVEL", "HOT_MEAN", "SceneFit", "classify", "photosite_excess", "scene_fit",
            "scene_line"]
@@ -64,11 +66,18 @@ class SceneFit:
         return (self.v_var + self.s_var - self.r_var) / 2.0
 
 
-def scene_fit(ev: Evidence, y: int, x: int, c: int) -> SceneFit:
-    """The sums :class:`SceneFit` needs for subpixel ``(y, x, c)``."""
-    acc = ev.acc
+def scene_fit(acc: Accumulator, y: int, x: int, c: int) -> SceneFit:
+    """The sums :class:`SceneFit` needs for subpixel ``(y, x, c)`` (and its neighbours:
+    the 3x3 window of its channel, or those of the accumulator's neighbour table)."""
     m, n, _ = acc.shape
     rows, cols = slice(max(y - 1, 0), min(y + 2, m)), slice(max(x - 1, 0), min(x + 2, n))
+    if acc.table is not None:
+        var, mean, residual = acc.variance(rows), acc.mean(rows), acc.residual_variance(rows)
+        around = tuple(np.array([(yy - rows.start, xx, k) for yy, xx, k in
+                                 kernels.neighbour_points(y, x, c, acc.shape, acc.table)]).T)  # fmt: skip
+        me = (y - rows.start, x, c)
+        return SceneFit(float(mean[me]), float(mean[around].mean()), float(var[me]),
+                        float(var[around].mean()), float(residual[me]), residual[around])  # fmt: skip
     var = acc.variance(rows)[:, cols, c]
     mean = acc.mean(rows)[:, cols, c]
     residual = acc.residual_variance(rows)[:, cols, c]
@@ -110,7 +119,7 @@ def scene_line(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float]:
     >>> round(slope, 2), round(level, 2)
     (0.0, 0.5)
     """
-    fit = scene_fit(ev, y, x, c)
+    fit = scene_fit(ev.acc, y, x, c)
     slope = fit.cov / max(fit.s_var, 1e-9)
     a = fit.v_mean - slope * fit.s_mean
     level = np.inf if slope >= 1.0 else (a / (1.0 - slope) - ev.acc.black) / ev.full_scale

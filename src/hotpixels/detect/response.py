@@ -16,26 +16,39 @@ of the response changes from frame to frame (what undoing it gets wrong): so a r
 is kept only where the residual's variance, less the gain's part, is below twice the
 interpolation error's.
 
-Known limit: frames near clipping add to the value sums only, not to the residual's
-square sum (:meth:`hotpixels.stats.Accumulator.update`), so where a photosite was near
-clipping in some frames its residual variance reads low and an unstable response can
-pass (on the benchmark, 2 of 11 warm photosites with a varying offset).
+The sums cannot tell it all: frames near clipping add to the value sums only, not to
+the residual's square sum (:meth:`hotpixels.stats.Accumulator.update`), so where a
+photosite was near clipping in some frames its residual variance reads low and an
+unstable response can pass. :func:`confirm_responses` therefore tries each response on
+a few photos read again (those where the photosite was not near clipping) and keeps it
+only where it predicts the photosite from its neighbours as well as the sums promised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
+from hotpixels import kernels
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import scene_fit
+from hotpixels.detect.reread import reread, spread
+from hotpixels.frames import strategy_for
+from hotpixels.kernels.clipping import Clipping
+from hotpixels.maps.model import DefectMap
+from hotpixels.stats import Accumulator
 
-__all__ = ["GAIN_RANGE", "STABLE", "response"]
+__all__ = ["GAIN_RANGE", "RESPONSE_FRAMES", "STABLE", "confirm_responses", "response"]
 
 #: A response is kept where the fit's residual variance is below this many times the
 #: neighbours' interpolation error.
 STABLE = 2.0
 #: Gains outside this range are not a warm photosite's (a fit gone wrong).
 GAIN_RANGE = (0.5, 2.0)
+#: Photos read again to try the responses on (evenly spread), and how many of them must
+#: show the photosite away from clipping.
+RESPONSE_FRAMES, RESPONSE_MIN_FRAMES = 64, 5
 
 
 def response(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float] | None:
@@ -68,7 +81,7 @@ def response(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float] | None
     >>> round(gain, 2), 280 < offset < 320
     (1.0, True)
     """
-    fit = scene_fit(ev, y, x, c)
+    fit = scene_fit(ev.acc, y, x, c)
     if fit.s_var <= 0:
         return None
     gain = fit.cov / fit.s_var
@@ -83,7 +96,66 @@ def response(ev: Evidence, y: int, x: int, c: int) -> tuple[float, float] | None
     # The residual v - s varies by the interpolation error and by what of the response
     # is not stable; a gain other than 1 explains (gain - 1)^2 var(s) of it.
     unexplained = fit.r_var - (gain - 1.0) ** 2 * fit.s_var
-    interpolation = float(np.median(fit.neighbour_r_var))
-    if unexplained >= STABLE * interpolation:
+    if unexplained >= STABLE * _interpolation(ev.acc, y, x, c):
         return None
     return round(offset, 2), round(gain, 4)
+
+
+def _interpolation(acc: Accumulator, y: int, x: int, c: int) -> float:
+    """What a replacement gets wrong: the median of the neighbours' residual variances."""
+    return float(np.median(scene_fit(acc, y, x, c).neighbour_r_var))
+
+
+def confirm_responses(dmap: DefectMap, acc: Accumulator, read: Callable[[int], np.ndarray | None],
+                      count: int, *, clipping: Clipping | None = None, workers: int = 1) -> None:  # fmt: skip
+    """Drop a warm photosite's offset and gain unless the photos themselves bear it out.
+
+    At most :data:`RESPONSE_FRAMES` of the group's photos, evenly spread, are read again.
+    In each where the photosite is not near clipping (``clipping``'s boxes, as the
+    statistics left it out) the response predicts the photosite from its neighbours,
+    ``e = v - offset - gain * s``; the mean of ``e^2`` is what a compensation gets
+    wrong (times ``gain^2``) plus what a replacement does. A response is kept where it
+    is below :data:`STABLE` times ``gain^2`` times the interpolation error, in at least
+    :data:`RESPONSE_MIN_FRAMES` such photos; otherwise the photosite is replaced.
+
+    Parameters
+    ----------
+    dmap : DefectMap
+        Changed in place (RAW frame).
+    acc : Accumulator
+        The group's statistics.
+    read : callable
+        ``read(i)``: the group's photo ``i`` of ``count`` as the statistics hold it (its
+        colour planes), or None when it cannot be read.
+    count : int
+        Photos ``read`` can give.
+    clipping : Clipping, optional
+        Where a photo is too near clipping to be evidence.
+    workers : int
+        Photos read at a time.
+    """
+    warm = [d for d in dmap.defects if d.offset is not None and d.gain is not None]
+    if not warm:
+        return
+    strategy = strategy_for(dmap.frame)
+    table = kernels.neighbour_table(dmap.cfa)
+    points = [strategy.subpixel(d.x, d.y, d.channel, dmap.cfa) for d in warm]
+    errors: list[list[float]] = [[] for _ in warm]
+    for _, frame, boxes in reread(read, sorted(spread(count, RESPONSE_FRAMES)), workers,
+                                  clipping.boxes if clipping else None):  # fmt: skip
+        for d, (y, x, c), out in zip(warm, points, errors, strict=True):
+            if boxes is not None and _covered(boxes, y, x):
+                continue
+            near = kernels.neighbour_points(y, x, c, frame.shape, table)
+            s = float(np.mean([float(frame[q]) for q in near]))
+            out.append(float(frame[y, x, c]) - d.offset - d.gain * s)
+    for d, (y, x, c), out in zip(warm, points, errors, strict=True):
+        bound = STABLE * d.gain**2 * _interpolation(acc, y, x, c)
+        if len(out) < RESPONSE_MIN_FRAMES or float(np.mean(np.square(out))) >= bound:
+            d.offset = d.gain = None
+
+
+def _covered(boxes: Sequence, y: int, x: int) -> bool:
+    """Whether a box ``(y0, y1, x0, x1)`` (inclusive) holds ``(y, x)``."""
+    b = np.asarray(boxes)
+    return bool(((b[:, 0] <= y) & (y <= b[:, 1]) & (b[:, 2] <= x) & (x <= b[:, 3])).any())
