@@ -50,22 +50,25 @@ def _planes(offsets, rng, clipped=()):
 def test_a_response_is_kept_only_where_the_photos_bear_it_out():
     rng = np.random.default_rng(3)
     steady = _planes([300] * 30, rng)
-    acc = Accumulator.empty((9, 9, 4), 12)
-    for f in steady:
-        acc.update(f)
+    highlights = _planes([300] * 30, rng, clipped=range(0, 30, 3))
+    clipping = Clipping.raw(4095)
 
-    def tried(frames, clipping=None):
+    def tried(frames, clipping=None, seen=highlights):
+        acc = Accumulator.empty((9, 9, 4), 12)
+        for f in seen:
+            acc.update(f, clipping=clipping or Clipping.raw(4095))
         dmap = DefectMap(18, 18, [Defect(8, 8, "warm", channel="0", offset=300.0, gain=1.0)], frame="raw")
         confirm_responses(dmap, acc, lambda i: frames[i], len(frames), clipping=clipping, workers=2)
         return dmap.responses()
 
+    # near clipping in some frames (the sums cannot tell): the photos decide
     assert tried(steady) == {(8, 8): (300.0, 1.0)}
     assert tried(_planes(300 * rng.uniform(0.3, 1.7, 30), rng)) == {}  # the photos say it varies
-    highlights = _planes([300] * 30, rng, clipped=range(0, 30, 3))
-    assert tried(highlights) == {}  # clipped photos, taken as evidence, contradict it
-    assert tried(highlights, Clipping.raw(4095)) == {(8, 8): (300.0, 1.0)}  # ... and are left out
+    assert tried(highlights, clipping) == {(8, 8): (300.0, 1.0)}  # clipped photos left out
     assert tried(steady[:4]) == {}  # too few photos to try it on
     assert tried([None] * 30) == {}  # none readable now
+    # standing out in every frame, never near clipping: the sums are exact, nothing is read
+    assert tried([None] * 30, seen=steady) == {(8, 8): (300.0, 1.0)}
 
 
 def test_the_map_keeps_the_response():

@@ -110,7 +110,9 @@ def confirm_responses(dmap: DefectMap, acc: Accumulator, read: Callable[[int], n
                       count: int, *, clipping: Clipping | None = None, workers: int = 1) -> None:  # fmt: skip
     """Drop a warm photosite's offset and gain unless the photos themselves bear it out.
 
-    At most :data:`RESPONSE_FRAMES` of the group's photos, evenly spread, are read again.
+    A photosite that stood out in every frame (``nexc == n``) was near clipping in none, so
+    its sums are exact and it keeps its response. For the others, at most
+    :data:`RESPONSE_FRAMES` of the group's photos, evenly spread, are read again.
     In each where the photosite is not near clipping (``clipping``'s boxes, as the
     statistics left it out) the response predicts the photosite from its neighbours,
     ``e = v - offset - gain * s``; the mean of ``e^2`` is what a compensation gets
@@ -134,23 +136,36 @@ def confirm_responses(dmap: DefectMap, acc: Accumulator, read: Callable[[int], n
     workers : int
         Photos read at a time.
     """
-    warm = [d for d in dmap.defects if d.offset is not None and d.gain is not None]
+    strategy = strategy_for(dmap.frame)
+    warm, points = [], []
+    for d in dmap.defects:
+        point = strategy.subpixel(d.x, d.y, d.channel, dmap.cfa)
+        # Standing out in every frame, it was near clipping in none: the sums are exact.
+        if d.offset is not None and d.gain is not None and int(acc.nexc[point]) < acc.n:
+            warm.append(d)
+            points.append(point)
     if not warm:
         return
-    strategy = strategy_for(dmap.frame)
     table = kernels.neighbour_table(dmap.cfa)
-    points = [strategy.subpixel(d.x, d.y, d.channel, dmap.cfa) for d in warm]
     errors: list[list[float]] = [[] for _ in warm]
+    around: list[dict] = [{} for _ in warm]  # the neighbours' own residuals, by neighbour
     for _, frame, boxes in reread(read, sorted(spread(count, RESPONSE_FRAMES)), workers,
                                   clipping.boxes if clipping else None):  # fmt: skip
-        for d, (y, x, c), out in zip(warm, points, errors, strict=True):
+        for d, (y, x, c), out, theirs in zip(warm, points, errors, around, strict=True):
             if boxes is not None and _covered(boxes, y, x):
                 continue
             near = kernels.neighbour_points(y, x, c, frame.shape, table)
             s = float(np.mean([float(frame[q]) for q in near]))
             out.append(float(frame[y, x, c]) - d.offset - d.gain * s)
-    for d, (y, x, c), out in zip(warm, points, errors, strict=True):
-        bound = STABLE * d.gain**2 * _interpolation(acc, y, x, c)
+            y0, y1 = min(q[0] for q in near), max(q[0] for q in near) + 1
+            r = kernels.band_residual(frame, y0, y1, table)
+            for q in near:
+                if boxes is None or not _covered(boxes, q[0], q[1]):
+                    theirs.setdefault(q, []).append(float(r[q[0] - y0, q[1], q[2]]) / 8.0)
+    for d, out, theirs in zip(warm, errors, around, strict=True):
+        # what a replacement gets wrong: the median of the neighbours' residual variances
+        spreads = [np.var(v) for v in theirs.values() if len(v) >= RESPONSE_MIN_FRAMES]
+        bound = STABLE * d.gain**2 * float(np.median(spreads)) if spreads else 0.0
         if len(out) < RESPONSE_MIN_FRAMES or float(np.mean(np.square(out))) >= bound:
             d.offset = d.gain = None
 

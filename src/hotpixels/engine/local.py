@@ -182,6 +182,8 @@ class _Runner:
         with ctx.Pool(workers, initializer=_init_pool_worker,
                       initargs=(self.states, locks, self.engine.decoder)) as pool:  # fmt: skip
             self._segments(start, lambda items: pool.imap(_run_chunk, items), mapped, fp)
+            pool.close()  # a clean end: let the workers exit (terminate, on leaving, can hang)
+            pool.join()
 
     def _inline(self, chunks):
         """Run chunks here, one after another (each sees the thumbnails before it)."""
