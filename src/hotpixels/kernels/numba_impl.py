@@ -307,17 +307,24 @@ def _variance_row(a1, a2, n, exact, out):  # pragma: no cover - compiled
             out[i] = v if v > 0.0 else 0.0
 
 @numba.njit(cache=True, nogil=True)
+def _first_variances(s1, s2, n, y0, exact):
+    # The variance rows above and at y0 (mirrored), and a third row to fill as a band goes.
+    width = s1.shape[1] * s1.shape[2]
+    vu, vc, vd = np.empty(width), np.empty(width), np.empty(width)
+    yu = y0 - 1 if y0 > 0 else 1
+    _variance_row(s1[yu].reshape(width), s2[yu].reshape(width), n, exact, vu)
+    _variance_row(s1[y0].reshape(width), s2[y0].reshape(width), n, exact, vc)
+    return vu, vc, vd
+
+@numba.njit(cache=True, nogil=True)
 def band_terms(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr_out, ratio_out):
     # pragma: no cover - compiled; compared with numpy in tests
     m, w, c = s1.shape
     width = w * c
-    vu, vc, vd = np.empty(width), np.empty(width), np.empty(width)
+    vu, vc, vd = _first_variances(s1, s2, n, y0, exact)
     vert_v = np.empty(width)
     vert_s = np.empty(width, np.int64)
     scale = 8.0 * n
-    _variance_row(s1[y0 - 1 if y0 > 0 else 1].reshape(width),
-                  s2[y0 - 1 if y0 > 0 else 1].reshape(width), n, exact, vu)
-    _variance_row(s1[y0].reshape(width), s2[y0].reshape(width), n, exact, vc)
     for y in range(y0, y1):
         yu, yd = y - 1 if y > 0 else 1, y + 1 if y < m - 1 else m - 2
         _variance_row(s1[yd].reshape(width), s2[yd].reshape(width), n, exact, vd)
@@ -346,12 +353,9 @@ def band_terms_table(s1, s2, srr, n, y0, y1, unit, min_var, exact, mr_out, ratio
     # pragma: no cover - compiled; compared with numpy in tests
     m, w, c = s1.shape
     width = w * c
-    vu, vc, vd = np.empty(width), np.empty(width), np.empty(width)
+    vu, vc, vd = _first_variances(s1, s2, n, y0, exact)
     nv, rs = np.empty(width), np.empty(width, np.int64)
     scale = 8.0 * n
-    _variance_row(s1[y0 - 1 if y0 > 0 else 1].reshape(width),
-                  s2[y0 - 1 if y0 > 0 else 1].reshape(width), n, exact, vu)
-    _variance_row(s1[y0].reshape(width), s2[y0].reshape(width), n, exact, vc)
     for y in range(y0, y1):
         yu, yd = y - 1 if y > 0 else 1, y + 1 if y < m - 1 else m - 2
         _variance_row(s1[yd].reshape(width), s2[yd].reshape(width), n, exact, vd)
