@@ -50,16 +50,12 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
 
     table = ev.acc.table
 
-    def neighbours(y, x, k, py, px, pk) -> bool:
-        if table is None:  # the 3x3 window of its plane
-            return pk == k and max(abs(py - y), abs(px - x)) == 1
-        return (py, px, pk) in kernels.neighbour_points(y, x, k, ev.z.shape, table)
-
     def ring(t, p) -> bool:
         """Whether subpixel ``t`` is the ring of a stronger ``p``, one of its neighbours."""
         (_, y, x, k), (_, py, px, pk) = t, p
         z, zp = ev.z[y, x, k], ev.z[py, px, pk]
-        return neighbours(y, x, k, py, px, pk) and np.sign(z) != np.sign(zp) and abs(z) <= 0.25 * abs(zp)
+        return ((py, px, pk) in kernels.neighbour_points(y, x, k, ev.z.shape, table)
+                and np.sign(z) != np.sign(zp) and abs(z) <= 0.25 * abs(zp))  # fmt: skip
 
     def ring_free(cands, kept: list) -> list:
         out: list = []

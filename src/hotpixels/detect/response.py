@@ -155,10 +155,10 @@ def confirm_responses(dmap: DefectMap, acc: Accumulator, read: Callable[[int], n
             if boxes is not None and _covered(boxes, y, x):
                 continue
             near = kernels.neighbour_points(y, x, c, frame.shape, table)
-            s = float(np.mean([float(frame[q]) for q in near]))
+            y0, y1 = min(y, *(q[0] for q in near)), max(y, *(q[0] for q in near)) + 1
+            r = kernels.band_residual(frame, y0, y1, table)  # 8 (v - s), here and around
+            s = float(frame[y, x, c]) - float(r[y - y0, x, c]) / 8.0
             out.append(float(frame[y, x, c]) - d.offset - d.gain * s)
-            y0, y1 = min(q[0] for q in near), max(q[0] for q in near) + 1
-            r = kernels.band_residual(frame, y0, y1, table)
             for q in near:
                 if boxes is None or not _covered(boxes, q[0], q[1]):
                     theirs.setdefault(q, []).append(float(r[q[0] - y0, q[1], q[2]]) / 8.0)
