@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hotpixels.detect.evidence import Evidence
-from hotpixels.detect.pairs import PAIR_GAIN, second_photosite, smears, split_pairs
+from hotpixels.detect.pairs import PAIR_CONTRAST, PAIR_GAIN, second_photosite, smears, split_pairs
 from hotpixels.sim.style import CameraStyle
 
 
@@ -74,7 +74,7 @@ def test_a_green_beside_a_blue_blob_is_found(seed):
     z, centres = _camera(rng, [(100, 60, 2), (100, 59, 1)])
     ev = _evidence(z)
     merged = (100, 60) if ev.best[100, 60] >= ev.best[100, 59] else (100, 59)
-    assert set(smears(ev, centres)) == {1, 2}
+    assert set(smears(ev, centres)) == {0, 1, 2}  # red borrowed from blue
     seconds = split_pairs(ev, [*centres, merged], 3)
     other = (100, 59, 1) if merged == (100, 60) else (100, 60, 2)
     assert seconds == [other]
@@ -86,8 +86,9 @@ def test_a_single_blob_and_a_grey_photo_are_not_split(seed):
     z, centres = _camera(rng, [(100, 60, 2)])
     ev = _evidence(z)
     assert split_pairs(ev, [*centres, (100, 60)], 3) == []
-    gain, *_ = second_photosite(z[98:103, 58:63].astype(np.float64), smears(ev, centres))
-    assert gain < PAIR_GAIN / 10
+    fit = second_photosite(z[98:103, 58:63].astype(np.float64), smears(ev, centres))
+    assert fit.gain < PAIR_GAIN / 10
+    assert fit.weaker < PAIR_CONTRAST * fit.misfit
     assert split_pairs(_evidence(z[..., :1].copy()), [(15, 15)], 1) == []
 
 
@@ -104,3 +105,31 @@ def test_two_reds_side_by_side_are_not_a_bayer_pair():
     ev = _evidence(z)
     assert 0 in smears(ev, centres)
     assert split_pairs(ev, [*centres, (100, 100)], 3) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_red_photosite_borrows_the_blue_smear(seed):
+    # No isolated red defect teaches a red smear: blue's, with red and blue exchanged,
+    # stands in, and a red beside a green is still two.
+    rng = np.random.default_rng(seed)
+    z, centres = _camera(rng, [(60, 60, 0), (60, 61, 1)])
+    ev = _evidence(z)
+    merged = (60, 60) if ev.best[60, 60] >= ev.best[60, 61] else (60, 61)
+    other = (60, 61, 1) if merged == (60, 60) else (60, 60, 0)
+    assert split_pairs(ev, [*centres, merged], 3) == [other]
+    shapes = smears(ev, centres)
+    assert np.array_equal(shapes[0], shapes[2][:, :, ::-1])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_weak_second_photosite_stands_out_of_the_misfit(seed):
+    # A green at a third of a blue's strength gains too little for the first rule, but
+    # it is a second peak that one smear cannot explain.
+    rng = np.random.default_rng(seed)
+    z, centres = _camera(rng, [(100, 60, 2)])
+    _blob(z, 101, 60, 1, 20.0)
+    ev = _evidence(z)
+    fit = second_photosite(z[98:103, 58:63].astype(np.float64), smears(ev, centres))
+    assert fit.gain < PAIR_GAIN
+    assert fit.weaker >= PAIR_CONTRAST * fit.misfit
+    assert split_pairs(ev, [*centres, (100, 60)], 3) == [(101, 60, 1)]
