@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hotpixels.detect.evidence import Evidence
-from hotpixels.detect.pairs import PAIR_CONTRAST, PAIR_GAIN, second_photosite, smears, split_pairs
+from hotpixels.detect.pairs import PAIR_CONTRAST, PAIR_GAIN, PAIR_LINE, second_photosite, smears, split_pairs
 from hotpixels.sim.style import CameraStyle
 
 
@@ -123,13 +123,36 @@ def test_a_red_photosite_borrows_the_blue_smear(seed):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_weak_second_photosite_stands_out_of_the_misfit(seed):
-    # A green at a third of a blue's strength gains too little for the first rule, but
+    # A green at under half a blue's strength gains too little for the first rule, but
     # it is a second peak that one smear cannot explain.
     rng = np.random.default_rng(seed)
     z, centres = _camera(rng, [(100, 60, 2)])
-    _blob(z, 101, 60, 1, 20.0)
+    _blob(z, 101, 60, 1, 25.0)
     ev = _evidence(z)
     fit = second_photosite(z[98:103, 58:63].astype(np.float64), smears(ev, centres))
     assert fit.gain < PAIR_GAIN
-    assert fit.weaker >= PAIR_CONTRAST * fit.misfit
+    assert fit.weaker >= max(PAIR_CONTRAST * fit.misfit, PAIR_LINE * ev.z_threshold)
     assert split_pairs(ev, [*centres, (100, 60)], 3) == [(101, 60, 1)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_entry_is_explained_by_the_other_defects_smears(seed):
+    # Two blue singles and three merged green-blue pairs teach the blue smear: a median
+    # with the entry's own window in it would be a pair's and hide them.
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 1, (120, 120, 3)).astype(np.float32)
+    singles = [(15, 15, 1), (15, 60, 1), (15, 100, 1), (60, 15, 2), (60, 100, 2)]
+    for y, x, c in singles:
+        _blob(z, y, x, c, 60.0)
+    for y, x in [(100, 30), (100, 60), (100, 90)]:
+        _blob(z, y, x, 2, 60.0)
+        _blob(z, y, x - 1, 1, 60.0)
+    ev = _evidence(z)
+    merged, others = [], []
+    for x in (30, 60, 90):  # the entry is the brighter pixel; the other photosite is new
+        m = (100, x) if ev.best[100, x] >= ev.best[100, x - 1] else (100, x - 1)
+        merged.append(m)
+        others.append((100, x - 1, 1) if m[1] == x else (100, x, 2))
+    assert all(int(ev.dominant[p]) == 2 for p in merged)
+    seconds = split_pairs(ev, [(y, x) for y, x, _ in singles] + merged, 3)
+    assert sorted(seconds) == others
