@@ -68,16 +68,26 @@ def _camera(rng, extra):
     return z, [(y, x) for y, x, _ in singles]
 
 
+def _merged(ev, a, b):
+    """The entry of two adjacent photosites ``(row, column, channel)``: the brighter
+    pixel, and the other photosite, which a split should add."""
+    return ((a[:2], b) if ev.best[a[:2]] >= ev.best[b[:2]] else (b[:2], a))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_green_beside_a_blue_blob_is_found(seed):
+@pytest.mark.parametrize("pair", [((100, 60, 2), (100, 59, 1)), ((60, 60, 0), (60, 61, 1))],
+                         ids=["green beside blue", "red beside green"])  # fmt: skip
+def test_a_merged_pair_is_found(seed, pair):
+    # The camera's isolated defects are green and blue: no red defect teaches a red
+    # smear, so blue's, with red and blue exchanged, stands in for it.
     rng = np.random.default_rng(seed)
-    z, centres = _camera(rng, [(100, 60, 2), (100, 59, 1)])
+    z, centres = _camera(rng, list(pair))
     ev = _evidence(z)
-    merged = (100, 60) if ev.best[100, 60] >= ev.best[100, 59] else (100, 59)
-    assert set(smears(ev, centres)) == {0, 1, 2}  # red borrowed from blue
-    seconds = split_pairs(ev, [*centres, merged], 3)
-    other = (100, 59, 1) if merged == (100, 60) else (100, 60, 2)
-    assert seconds == [other]
+    merged, other = _merged(ev, *pair)
+    assert split_pairs(ev, [*centres, merged], 3) == [other]
+    shapes = smears(ev, centres)
+    assert set(shapes) == {0, 1, 2}
+    assert np.array_equal(shapes[0], shapes[2][:, :, ::-1])
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -108,20 +118,6 @@ def test_two_reds_side_by_side_are_not_a_bayer_pair():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_red_photosite_borrows_the_blue_smear(seed):
-    # No isolated red defect teaches a red smear: blue's, with red and blue exchanged,
-    # stands in, and a red beside a green is still two.
-    rng = np.random.default_rng(seed)
-    z, centres = _camera(rng, [(60, 60, 0), (60, 61, 1)])
-    ev = _evidence(z)
-    merged = (60, 60) if ev.best[60, 60] >= ev.best[60, 61] else (60, 61)
-    other = (60, 61, 1) if merged == (60, 60) else (60, 60, 0)
-    assert split_pairs(ev, [*centres, merged], 3) == [other]
-    shapes = smears(ev, centres)
-    assert np.array_equal(shapes[0], shapes[2][:, :, ::-1])
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_weak_second_photosite_stands_out_of_the_misfit(seed):
     # A green at under half a blue's strength gains too little for the first rule, but
     # it is a second peak that one smear cannot explain.
@@ -148,11 +144,7 @@ def test_an_entry_is_explained_by_the_other_defects_smears(seed):
         _blob(z, y, x, 2, 60.0)
         _blob(z, y, x - 1, 1, 60.0)
     ev = _evidence(z)
-    merged, others = [], []
-    for x in (30, 60, 90):  # the entry is the brighter pixel; the other photosite is new
-        m = (100, x) if ev.best[100, x] >= ev.best[100, x - 1] else (100, x - 1)
-        merged.append(m)
-        others.append((100, x - 1, 1) if m[1] == x else (100, x, 2))
+    merged, others = zip(*(_merged(ev, (100, x, 2), (100, x - 1, 1)) for x in (30, 60, 90)), strict=True)
     assert all(int(ev.dominant[p]) == 2 for p in merged)
-    seconds = split_pairs(ev, [(y, x) for y, x, _ in singles] + merged, 3)
-    assert sorted(seconds) == others
+    seconds = split_pairs(ev, [(y, x) for y, x, _ in singles] + list(merged), 3)
+    assert sorted(seconds) == list(others)
