@@ -6,7 +6,8 @@ of the test suite) and are scored with ``hotpixels.evaluate`` (match within 2 px
 one-to-one). Prints precision, recall, F1 and seconds per frame.
 
 With ``--varied``, the kinds of set of ``hotpixels.sim.style.SETS`` (other demosaics,
-sharpening, noise reduction, recurring highlights, noisy bursts, few photos, RAW),
+sharpening, noise reduction, a colour matrix, recurring highlights, noisy bursts, few
+photos, RAW),
 5 seeds each at 640x480, and perfect cameras of 5, 8, 15 and 40 photos: precision,
 recall, F1, kinds right, adjacent pairs found as two, dated defects right (within 2
 frames) and false dates, beside the lowest-variance rule's F1; then P, R and F1 of all

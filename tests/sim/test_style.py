@@ -12,7 +12,8 @@ from PIL import Image
 from hotpixels.errors import ParameterError
 from hotpixels.sim.camera import simulate
 from hotpixels.sim.defects import PAIRS, STUCK_LEVELS
-from hotpixels.sim.style import CameraStyle
+from hotpixels.sim.sensor import CFA_PATTERN, SENSITIVITY, WHITE
+from hotpixels.sim.style import CameraStyle, develop_styled
 
 
 def _pixels(sim) -> list[np.ndarray]:
@@ -28,13 +29,24 @@ def test_the_default_style_is_the_default_camera(tmp_path):
 
 @pytest.mark.parametrize("style", [CameraStyle(demosaic="vng"), CameraStyle(demosaic="ea"),
                                    CameraStyle(sharpen=1.0), CameraStyle(denoise=0.5),
-                                   CameraStyle(noise=2.0)])  # fmt: skip
+                                   CameraStyle(noise=2.0), CameraStyle(matrix=1.0)])  # fmt: skip
 def test_each_style_changes_the_photos_but_not_the_defects(tmp_path, style):
     pytest.importorskip("cv2")
     a = simulate(tmp_path / "a", frames=2, size="256x192", seed=3)
     b = simulate(tmp_path / "b", frames=2, size="256x192", seed=3, style=style)
     assert not np.array_equal(_pixels(a)[0], _pixels(b)[0])
     assert a.defects == b.defects  # the same sensor
+
+
+def test_a_colour_matrix_keeps_greys_and_mixes_colours():
+    chan = CFA_PATTERN[np.arange(16)[:, None] % 2, np.arange(16)[None, :] % 2]
+    grey = np.round(0.3 * WHITE * SENSITIVITY[chan]).astype(np.uint16)
+    plain, mixed = develop_styled(grey, CameraStyle()), develop_styled(grey, CameraStyle(matrix=1.0))
+    assert np.abs(mixed.astype(int) - plain.astype(int)).max() <= 1  # grey stays grey
+    red = np.where(chan == 0, grey, grey // 3).astype(np.uint16)  # a red
+    plain, mixed = develop_styled(red, CameraStyle()), develop_styled(red, CameraStyle(matrix=1.0))
+    assert mixed[..., 0].mean() > plain[..., 0].mean() + 10  # more saturated ...
+    assert mixed[..., 1].mean() < plain[..., 1].mean()  # ... at the other channels' cost
 
 
 def test_extra_defects_pairs_stuck_levels_highlights_and_late(tmp_path):

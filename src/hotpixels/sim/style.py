@@ -1,5 +1,6 @@
-"""How a simulated camera makes its photos, beyond the default: other demosaicing, in-camera
-sharpening and noise reduction, more noise, highlights that recur at one place, adjacent
+"""How a simulated camera makes its photos, beyond the default: other demosaicing, a
+colour matrix, in-camera sharpening and noise reduction, more noise, highlights that
+recur at one place, adjacent
 defects of every colour pair, stuck photosites across the range, a late defect at a
 chosen point.
 
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpixels.errors import ParameterError, require
+from hotpixels.frames import srgb_decode
 from hotpixels.sim.scene import binomial_blur
 from hotpixels.sim.sensor import CFA_PATTERN, SENSITIVITY, WHITE, XTRANS_PATTERN, develop, srgb_encode
 
-__all__ = ["DEMOSAICS", "SETS", "CameraStyle", "develop_styled", "highlight_spots", "style_rng"]
+__all__ = ["CAMERA_MATRIX", "DEMOSAICS", "SETS", "CameraStyle", "develop_styled", "highlight_spots",
+           "style_rng"]
 
 DEMOSAICS = ("bilinear", "vng", "ea")
 
@@ -57,6 +60,10 @@ class CameraStyle:
     xtrans : bool
         A Fujifilm X-Trans (6x6) sensor instead of an RGGB one (its photos developed by
         a local mean; bilinear demosaic only).
+    matrix : float
+        Strength of a camera colour matrix applied in linear light after white balance
+        (0: none, as the default camera; 1: :data:`CAMERA_MATRIX`, a typical one, whose
+        rows mix red and blue into the other channels differently).
     """
 
     demosaic: str = "bilinear"
@@ -69,6 +76,7 @@ class CameraStyle:
     late: float | None = None
     stable_warm: bool = False
     xtrans: bool = False
+    matrix: float = 0.0
 
     def __post_init__(self) -> None:
         if self.xtrans and (self.demosaic != "bilinear" or self.pairs or self.stuck_range):
@@ -77,8 +85,10 @@ class CameraStyle:
         if self.demosaic not in DEMOSAICS:
             msg = f"demosaic must be one of {', '.join(DEMOSAICS)}, got {self.demosaic!r}"
             raise ParameterError(msg)
-        if self.noise <= 0 or self.sharpen < 0 or not 0 <= self.denoise <= 1 or self.highlights < 0:
-            msg = "noise must be positive, sharpen at least 0, denoise within 0..1, highlights at least 0"
+        if (self.noise <= 0 or self.sharpen < 0 or not 0 <= self.denoise <= 1 or self.highlights < 0
+                or not 0 <= self.matrix <= 1):
+            msg = ("noise must be positive, sharpen at least 0, denoise and matrix within 0..1, "
+                   "highlights at least 0")
             raise ParameterError(msg)
         if self.late is not None and not 0 < self.late < 1:
             msg = f"late must be a share of the series within (0, 1), got {self.late}"
@@ -87,7 +97,14 @@ class CameraStyle:
     @property
     def plain(self) -> bool:
         """Whether the photos are developed as by the default camera."""
-        return self.demosaic == "bilinear" and not self.sharpen and not self.denoise
+        return self.demosaic == "bilinear" and not self.sharpen and not self.denoise and not self.matrix
+
+
+#: Camera RGB (white-balanced) to linear sRGB of a typical camera: rows sum to 1 (grey
+#: stays grey), and red and blue are mixed into the other channels differently.
+CAMERA_MATRIX = np.array([[1.75, -0.60, -0.15], [-0.20, 1.45, -0.25], [0.05, -0.55, 1.50]], np.float32)
+#: 8-bit sRGB -> linear light.
+_DECODE = np.array([srgb_decode(v / 255.0) for v in range(256)], np.float32)
 
 
 #: The kinds of set detection is judged on: name -> (simulate keyword arguments).
@@ -97,6 +114,7 @@ SETS: dict[str, dict] = {
                                                     stuck_range=True)},
     "jpeg-ea": {"frames": 30, "style": CameraStyle(demosaic="ea", denoise=0.5, pairs=True,
                                                    stuck_range=True, highlights=3)},
+    "jpeg-matrix": {"frames": 30, "style": CameraStyle(matrix=1.0, pairs=True, stuck_range=True)},
     "burst-noisy": {"frames": 40, "burst": 12, "style": CameraStyle(noise=1.8, late=0.53)},
     "few-15": {"frames": 15, "style": CameraStyle(sharpen=0.6, late=0.37)},
     "raw-highlights": {"frames": 30, "raw": True, "fmt": "png",
@@ -143,6 +161,9 @@ def develop_styled(mosaic12: np.ndarray, style: CameraStyle) -> np.ndarray:
         rgb8 = develop(mosaic12) if style.demosaic == "bilinear" else _demosaic(mosaic12, style.demosaic)
     if style.plain:
         return rgb8
+    if style.matrix:
+        mix = np.eye(3, dtype=np.float32) + style.matrix * (CAMERA_MATRIX - np.eye(3, dtype=np.float32))
+        rgb8 = srgb_encode(np.clip(_DECODE[rgb8] @ mix.T, 0.0, 1.0))
     img = rgb8.astype(np.float32)
     if style.denoise:
         luma = img.mean(axis=2, keepdims=True)
