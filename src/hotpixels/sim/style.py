@@ -1,8 +1,7 @@
 """How a simulated camera makes its photos, beyond the default: other demosaicing, a
 colour matrix, in-camera sharpening and noise reduction, more noise, highlights that
-recur at one place, adjacent
-defects of every colour pair, stuck photosites across the range, a late defect at a
-chosen point.
+recur at one place, adjacent defects of every colour pair, stuck photosites across the
+range, a late defect at a chosen point.
 
 Detection must hold on cameras it was never tuned on, so the test sets vary these
 (:data:`SETS` names the kinds of set the suite and ``benchmarks/bench_detect.py``
