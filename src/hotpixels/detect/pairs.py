@@ -131,7 +131,7 @@ def _medians(examples: dict[int, dict[tuple[int, int], np.ndarray]], without: tu
         ws = [w for p, w in windows.items() if p != without]
         if len(ws) >= MIN_EXAMPLES:
             out[c] = np.median(ws, axis=0)
-    if all(w.shape[2] == 3 for windows in examples.values() for w in windows.values()):
+    if out and next(iter(out.values())).shape[2] == 3:  # an RGB photo
         for have, lack in _MIRRORED:
             if have in out and lack not in out:
                 out[lack] = out[have][:, :, ::-1].copy()
@@ -230,8 +230,9 @@ def second_photosite(w: np.ndarray, shapes: dict[int, np.ndarray]) -> PairFit:
             continue
         a = (gram[j, j] * proj[i] - gram[i, j] * proj[j]) / det
         b = (gram[i, i] * proj[j] - gram[i, j] * proj[i]) / det
-        if a > 0 and b > 0 and a * proj[i] + b * proj[j] - single > best:
-            best, found = a * proj[i] + b * proj[j] - single, (i, j, a, b)
+        gain = a * proj[i] + b * proj[j] - single
+        if a > 0 and b > 0 and gain > best:
+            best, found = gain, (i, j, a, b)
     if found is None:
         return PairFit(0.0, (0, 0), 0, 0.0, 0.0, 0.0)
     i, j, a, b = found
@@ -263,6 +264,8 @@ def split_pairs(ev: Evidence, centres: list[tuple[int, int]], channels: int) -> 
         return []
     examples = _examples(ev, centres)
     every = _medians(examples, None)
+    if not every:
+        return []
     taken = set(centres)
     out = []
     for y, x in centres:
@@ -271,16 +274,15 @@ def split_pairs(ev: Evidence, centres: list[tuple[int, int]], channels: int) -> 
         ):  # already two entries, or not one bright blob
             continue
         w = _window(ev, y, x)
-        if w is None or not every:
+        if w is None:
             continue
         line = ev.z_threshold
         fit = second_photosite(w, every)
         gains = fit.gain >= max(PAIR_GAIN, PAIR_SHARE * float(w.max()) ** 2) and fit.peak >= line
-        if not gains:
+        if not gains and any((y, x) in windows for windows in examples.values()):
             # A second peak is looked for with the smears the other defects teach: an
             # isolated merged pair would otherwise teach its own shape and hide.
-            teaches = any((y, x) in windows for windows in examples.values())
-            others = _medians(examples, (y, x)) if teaches else every
+            others = _medians(examples, (y, x))
             fit = second_photosite(w, others) if others else fit
         stands = fit.weaker >= PAIR_LINE * line and fit.weaker >= PAIR_CONTRAST * fit.misfit
         (dy, dx), c = fit.offset, fit.channel
