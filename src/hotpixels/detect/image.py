@@ -6,6 +6,12 @@ strongest channel is the same (so two adjacent photosites of different colours s
 defects); every pixel within 2 px with a score of at least 0.3 is a *member* (the pixels
 a repair should replace). Two photosites whose smears merged into one blob are told
 apart by :mod:`hotpixels.detect.pairs`.
+
+A lone entry's channel is that of its photosite: a camera's colour matrix mixes each
+channel into the others with negative weights, so a hot red or blue photosite also
+darkens green, and as its own channel clips there, green can show the stronger excess.
+The photosite's own channel is then the one whose excess, added up over the smear in
+linear light, is of the opposite sign and clearly larger (:data:`OWN_RATIO`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotpixels.detect.evidence import Evidence
-from hotpixels.detect.kinds import classify
+from hotpixels.detect.kinds import classify, photosite_excess
 from hotpixels.detect.pairs import split_pairs
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
@@ -36,6 +42,15 @@ MEMBER_LEVEL = 0.3
 FOOTPRINT = 8
 CORE = 3
 ECHO = 0.35
+#: A lone entry's channel is another than its strongest when that one's photosite
+#: excess has the opposite sign (a colour matrix's negative weights), at least this many
+#: times the strongest's and at least :data:`OWN_EXCESS`. Through a colour matrix a hot
+#: red or blue photosite's own excess was 1.48-7 times the green one's (seeds 1-5);
+#: a dead green photosite's, clipped at black, stays about 1.7 times the red one's.
+OWN_RATIO = 1.2
+#: The least photosite excess (linear light) that names a channel: a warm photosite's
+#: after the smear, 0.07 at least; a stuck one's other channels stay below 0.04.
+OWN_EXCESS = 0.07
 
 
 def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong, weak
@@ -55,27 +70,30 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     -------
     defects, near_misses : list of Defect
     """
-    score_px, dominant = ev.best, ev.dominant
     strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))] + supported(ev)
-    centres = _centres(ev, score_px, dominant, strong)
+    centres = _centres(ev, strategy, strong)
     seconds = split_pairs(ev, centres, len(names))
     channel = {(y, x): c for y, x, c in seconds}
     centres += [(y, x) for y, x, _ in seconds]
-    near = [p for p in _centres(ev, score_px, dominant, weak) if not _touches(p, centres)]
+    near = [p for p in _centres(ev, strategy, weak) if not _touches(p, centres)]
     return ([_make_defect(ev, strategy, names, y, x, centres, channel.get((y, x))) for y, x in centres],
             [_make_defect(ev, strategy, names, y, x, near) for y, x in near])
 
 
-def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidates) -> list:
+def _centres(ev: Evidence, strategy: FrameStrategy, candidates) -> list:
     """Pick defect centres among candidate pixels, strongest first.
 
     A candidate within 3 px of a stronger centre is part of that centre's footprint
     (the opposite-signed ring of the neighbour residual, the demosaic and JPEG smear in
     the same or other channels), and so is one within 8 px (a JPEG block's ringing)
     whose score is below ``ECHO`` times the centre's; unless it is directly adjacent, of the same sign, its
-    strongest channel differs, and in that channel it reaches at least half the value
-    the stronger centre shows there: then it is a second photosite of another colour.
+    strongest channel differs, in that channel it reaches at least half the value
+    the stronger centre shows there, and its photosite excess in that channel has its
+    sign: then it is a second photosite of another colour. (Beside a hot red or blue
+    photosite a colour matrix and JPEG leave green brighter on one pixel, while the
+    green excess around it adds up below zero.)
     """
+    score_px, dominant = ev.best, ev.dominant
     order = sorted(
         ((int(y), int(x)) for y, x in candidates), key=lambda p: (-score_px[p], p)
     )
@@ -91,7 +109,8 @@ def _centres(ev: Evidence, score_px: np.ndarray, dominant: np.ndarray, candidate
             kc = dominant[ky, kx]
             same_sign = np.sign(ev.z[ky, kx, kc]) == np.sign(z)
             zk = ev.z[ky, kx, c]
-            if dist == 1 and same_sign and kc != c and abs(z) >= 0.5 * abs(zk):
+            if (dist == 1 and same_sign and kc != c and abs(z) >= 0.5 * abs(zk)
+                    and photosite_excess(ev, y, x, int(c), strategy) * z > 0):
                 continue
             separate = False
             break
@@ -123,10 +142,27 @@ def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:
     return any(max(abs(p[0] - y), abs(p[1] - x)) <= FOOTPRINT for y, x in centres)
 
 
+def _own_channel(ev: Evidence, strategy: FrameStrategy, y: int, x: int, centres) -> int:
+    """The channel of the photosite behind entry ``(y, x)``: its strongest, unless the
+    entry is lone (no other centre within the smear's reach), shows an excess rather
+    than a decoupled value, and another channel's photosite excess is of the opposite
+    sign and clearly larger."""
+    c = int(ev.dominant[y, x])
+    zt = ev.z_threshold
+    if ev.decoupling[y, x, c] >= abs(ev.z[y, x, c]) / zt or any(
+        0 < max(abs(y - yy), abs(x - xx)) <= CORE for yy, xx in centres
+    ):
+        return c
+    excess = [photosite_excess(ev, y, x, k, strategy) for k in range(ev.z.shape[2])]
+    k = int(np.argmax(np.abs(excess)))
+    opposite = excess[k] * excess[c] < 0
+    return k if opposite and abs(excess[k]) >= max(OWN_EXCESS, OWN_RATIO * abs(excess[c])) else c
+
+
 def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, centres,
                  c: int | None = None) -> Defect:  # fmt: skip
     score_px = ev.best
-    c = int(ev.dominant[y, x]) if c is None else c
+    c = _own_channel(ev, strategy, y, x, centres) if c is None else c
     m, n = score_px.shape
     members = []
     for yy in range(max(y - 2, 0), min(y + 3, m)):

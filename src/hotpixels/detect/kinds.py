@@ -215,7 +215,9 @@ def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> s
     else:
         excess = strategy.linear(mean) - strategy.linear(scene)
     if slope >= FOLLOWS:
-        if ev.z[y, x, c] < 0:
+        # In a developed photo the sign is the photosite's, as its smear adds up (the
+        # entry's pixel may sit beside it, where a colour matrix or JPEG flips it).
+        if (excess if strategy.smeared else ev.z[y, x, c]) < 0:
             return "dead"
         return "hot" if excess >= strategy.hot_excess else "warm"
     # Unsmeared (RAW): the value itself is the level, which a small error of the
