@@ -49,6 +49,19 @@ def test_a_colour_matrix_keeps_greys_and_mixes_colours():
     assert mixed[..., 1].mean() < plain[..., 1].mean()  # ... at the other channels' cost
 
 
+@pytest.mark.parametrize("demosaic", ["vng", "ea"])
+def test_a_photosite_on_the_edge_shows_in_every_demosaic(demosaic):
+    # OpenCV fills the outer rows from inside: a hot green photosite on the first row
+    # vanished from edge-aware photos, while the truth listed it.
+    pytest.importorskip("cv2")
+    chan = CFA_PATTERN[np.arange(32)[:, None] % 2, np.arange(32)[None, :] % 2]
+    mosaic = np.round(0.3 * WHITE * SENSITIVITY[chan]).astype(np.uint16)
+    mosaic[0, 13] = WHITE  # green, on the first row
+    rgb = develop_styled(mosaic, CameraStyle(demosaic=demosaic)).astype(int)
+    assert rgb.shape == (32, 32, 3)
+    assert rgb[0, 13, 1] > np.median(rgb[0, :, 1]) + 50
+
+
 def test_extra_defects_pairs_stuck_levels_highlights_and_late(tmp_path):
     style = CameraStyle(pairs=True, stuck_range=True, highlights=3, late=0.5)
     sim = simulate(tmp_path, frames=10, size="640x480", seed=2, style=style)

@@ -137,18 +137,26 @@ def _cv2():
     return require("cv2", "test", "simulating VNG or edge-aware demosaicing (opencv-python-headless)")
 
 
+#: Photosites developed beyond each edge of the photo (even: the Bayer phase stays).
+_MARGIN = 4
+
+
 def _demosaic(mosaic12: np.ndarray, how: str) -> np.ndarray:
     """White-balanced linear RGB in 0..1 (bilinear: :func:`develop`'s own)."""
     cv2 = _cv2()
     gains = (1.0 / SENSITIVITY)[CFA_PATTERN[np.arange(mosaic12.shape[0])[:, None] % 2,
                                             np.arange(mosaic12.shape[1])[None, :] % 2]]  # fmt: skip
     balanced = np.clip(mosaic12 / WHITE * gains, 0.0, 1.0)
+    # OpenCV fills the outer rows and columns from inside (a hot photosite on the first
+    # row vanished), where a camera develops photosites beyond the photo's edge: mirror
+    # an even margin (the Bayer phase stays) and cut it off again.
+    balanced = np.pad(balanced, _MARGIN, mode="reflect")
+    inner = (slice(_MARGIN, -_MARGIN), slice(_MARGIN, -_MARGIN))
     if how == "vng":  # on the gamma-encoded mosaic, 8 bits
         coded = srgb_encode(balanced)
-        rgb8 = cv2.cvtColor(coded, cv2.COLOR_BayerBG2RGB_VNG)  # OpenCV's name for RGGB
-        return rgb8
+        return cv2.cvtColor(coded, cv2.COLOR_BayerBG2RGB_VNG)[inner]  # OpenCV's name for RGGB
     linear16 = np.round(balanced * 65535).astype(np.uint16)
-    rgb16 = cv2.cvtColor(linear16, cv2.COLOR_BayerBG2RGB_EA)
+    rgb16 = cv2.cvtColor(linear16, cv2.COLOR_BayerBG2RGB_EA)[inner]
     return srgb_encode(rgb16 / 65535.0)
 
 
