@@ -8,7 +8,7 @@ import pytest
 from hotpixels.pipeline import find
 from hotpixels.sim.camera import simulate
 from hotpixels.sim.evaluate import evaluate
-from hotpixels.sim.style import CameraStyle
+from hotpixels.sim.style import SETS, CameraStyle, highlight_spots
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -31,3 +31,17 @@ def test_recurring_highlights_are_no_jpeg_defects(tmp_path, seed, demosaic):
     _, [gm] = find(sim.frames)
     ev = evaluate(gm.dmap, sim.truth_path)
     assert ev.precision == 1.0 and ev.recall >= 0.85, (ev.spurious, ev.missed)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_small_highlights_blurred_below_clipping_are_no_defects(tmp_path, seed):
+    # Edge-aware demosaicing and chroma noise reduction blur small highlights to 190-245,
+    # below the clipping level: they came out as 2-3 adjacent defects of three colours.
+    pytest.importorskip("cv2")
+    sim = simulate(tmp_path, size="640x480", seed=seed, **SETS["jpeg-ea"])
+    _, [gm] = find(sim.frames)
+    spots = highlight_spots(seed, 640, 480, SETS["jpeg-ea"]["style"].highlights)
+    for x, y, r in spots:  # most are gone; a few leave one entry (7 of 24, seeds 1-10)
+        at_spot = [(d.x, d.y) for d in gm.dmap.defects if abs(d.x - x) <= r + 3 and abs(d.y - y) <= r + 3]
+        assert len(at_spot) <= 1, (x, y, r, at_spot)
+    assert evaluate(gm.dmap, sim.truth_path).recall >= 0.9
