@@ -38,9 +38,14 @@ def test_each_style_changes_the_photos_but_not_the_defects(tmp_path, style):
     assert a.defects == b.defects  # the same sensor
 
 
+def _grey_mosaic(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A square RGGB mosaic of a 30 % grey, and the channel index of each photosite."""
+    chan = CFA_PATTERN[np.arange(size)[:, None] % 2, np.arange(size)[None, :] % 2]
+    return np.round(0.3 * WHITE * SENSITIVITY[chan]).astype(np.uint16), chan
+
+
 def test_a_colour_matrix_keeps_greys_and_mixes_colours():
-    chan = CFA_PATTERN[np.arange(16)[:, None] % 2, np.arange(16)[None, :] % 2]
-    grey = np.round(0.3 * WHITE * SENSITIVITY[chan]).astype(np.uint16)
+    grey, chan = _grey_mosaic(16)
     plain, mixed = develop_styled(grey, CameraStyle()), develop_styled(grey, CameraStyle(matrix=1.0))
     assert np.abs(mixed.astype(int) - plain.astype(int)).max() <= 1  # grey stays grey
     red = np.where(chan == 0, grey, grey // 3).astype(np.uint16)  # a red
@@ -54,8 +59,7 @@ def test_a_photosite_on_the_edge_shows_in_every_demosaic(demosaic):
     # OpenCV fills the outer rows from inside: a hot green photosite on the first row
     # vanished from edge-aware photos, while the truth listed it.
     pytest.importorskip("cv2")
-    chan = CFA_PATTERN[np.arange(32)[:, None] % 2, np.arange(32)[None, :] % 2]
-    mosaic = np.round(0.3 * WHITE * SENSITIVITY[chan]).astype(np.uint16)
+    mosaic, _ = _grey_mosaic(32)
     mosaic[0, 13] = WHITE  # green, on the first row
     rgb = develop_styled(mosaic, CameraStyle(demosaic=demosaic)).astype(int)
     assert rgb.shape == (32, 32, 3)
