@@ -5,10 +5,16 @@ pixels and all three channels, so two adjacent defective photosites of a Bayer s
 often show as one blob. This camera's own isolated defects say what one defect looks
 like: for each dominant channel, the median of their 5x5x3 windows of the excess
 (``Evidence.z``, in robust standard deviations, so the noise is about 1 everywhere),
-each scaled to 1 at its centre, is that channel's *smear*.
+each scaled to 1 at its largest excess, is that channel's *smear*.
+
+Both the windows that teach and the window of the entry are centred on the
+*photosite* (:func:`photosite`: the brightest pixel of the temporal mean within 1 px),
+not on the pixel of the largest excess: JPEG's chroma smear and a colour matrix turn a
+red or blue photosite into a plateau whose corner holds the largest neighbour residual,
+and from that corner a diagonal neighbour of the photosite is two steps away.
 
 A merged entry is then explained twice, by least squares with positive amplitudes: as
-one smear (of any channel, within 1 px of the centre), and as two smears on adjacent
+one smear (of any channel, within 1 px of the photosite), and as two smears on adjacent
 pixels that a Bayer sensor can hold (green beside red or blue, one step across; two
 greens, or red and blue, diagonally). The entry is two photosites when the second smear
 would itself be above the decision line and either
@@ -19,20 +25,21 @@ would itself be above the decision line and either
 - the weaker of the two photosites stands :data:`PAIR_LINE` times above the line and
   :data:`PAIR_CONTRAST` times above the RMS of what the two smears leave unexplained: a
   second peak that one defect's smear cannot account for (pairs of similar strength and
-  clipped ones, whose gain a strong single's misfit can match). This fit uses the smears
-  the *other* defects teach: an isolated merged pair would otherwise teach its own shape.
+  clipped ones, whose gain a strong single's misfit can match).
 
-Red and blue photosites sit at mirrored places of the Bayer pattern, so when one of
-them has fewer than :data:`MIN_EXAMPLES` isolated defects it borrows the other's smear
-with red and blue exchanged. Measured on the varied simulated sets (bilinear, VNG and
-edge-aware demosaicing, noisy bursts, 15 photos) and the default camera, seeds 1-16:
-221 merged pairs and 1130 single defects; 206 pairs are two (186 with the gain alone)
-and no single defect is split (single defects gain up to 1583, 0.42 of the squared
-peak, and their weaker photosite stands at most 3.44 times above the misfit). The
-pairs left merged are mostly a full-scale red or blue beside a green under bilinear
-demosaicing, where most of that colour's isolated defects are themselves pairs (the
-simulator crowds 7 pairs among about 20 defects) and its learned smear is half a pair's.
-Grey photos are not split.
+When the camera's smears say one photosite, the entry is explained again with the smears
+the *other* defects teach (an isolated merged pair would otherwise teach its own shape),
+provided they still hold a smear of the entry's own channel.
+
+Red and blue photosites sit at mirrored places of the Bayer pattern (and of JPEG's 2x2
+chroma blocks), so when one of them has fewer than :data:`MIN_EXAMPLES` isolated defects
+it borrows the other's smear turned by half a turn, with red and blue exchanged.
+Measured on the varied simulated sets (:data:`hotpixels.sim.style.SETS`), seeds 1-15,
+pairs found as two: bilinear 105/105, VNG 105/105, edge-aware 104/105, colour matrix
+102/105 (from the pixel of the largest excess, 99, 105, 102 and 94) with no more false
+defects in any set; earlier, over seeds 1-16 of those sets and the default camera,
+single defects gained up to 1583 (0.42 of the squared peak) and their weaker photosite
+stood at most 3.44 times above the misfit. Grey photos are not split.
 """
 
 from __future__ import annotations
@@ -44,8 +51,8 @@ import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 
-__all__ = ["PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit", "second_photosite", "smears",
-           "split_pairs"]
+__all__ = ["PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit", "photosite",
+           "second_photosite", "smears", "split_pairs"]
 
 #: Improvement of the fit (sum of squares, in noise units) a second smear must bring.
 PAIR_GAIN = 1700.0
@@ -110,18 +117,55 @@ def _bright(ev: Evidence, y: int, x: int) -> bool:
     return bool(ev.z[y, x, c] >= ev.z_threshold)
 
 
+def photosite(ev: Evidence, y: int, x: int) -> tuple[int, int]:
+    """Where the photosite behind bright entry ``(y, x)`` sits: the brightest pixel of
+    its channel's temporal mean within 1 px.
+
+    The entry is the pixel of the largest neighbour residual; JPEG's chroma smear can
+    spread a red or blue photosite into a plateau whose corner, not its middle, has
+    that residual.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hotpixels.detect.evidence import evidence
+    >>> from hotpixels.stats import Accumulator
+    >>> acc = Accumulator.empty((9, 9, 1), 8)
+    >>> frame = np.full((9, 9, 1), 50, np.uint8)
+    >>> frame[3:6, 3:6], frame[4, 4] = 150, 160
+    >>> _ = acc.update(frame)
+    >>> photosite(evidence(acc), 3, 3)
+    (4, 4)
+    """
+    m, n, _ = ev.z.shape
+    if min(y, x, m - 1 - y, n - 1 - x) < 1:
+        return y, x
+    c = int(ev.dominant[y, x])
+    w = ev.acc.mean(slice(y - 1, y + 2))[:, x - 1 : x + 2, c]
+    dy, dx = np.unravel_index(int(np.argmax(w)), w.shape)
+    return (y, x) if w[dy, dx] <= w[1, 1] else (y + int(dy) - 1, x + int(dx) - 1)
+
+
 def _examples(ev: Evidence, centres: list[tuple[int, int]]) -> dict[int, dict[tuple[int, int], np.ndarray]]:
-    """The isolated bright defects' windows, scaled to 1 at the centre, per dominant channel."""
+    """The isolated bright defects' windows around their photosites, scaled to 1 at
+    their strongest, per dominant channel."""
     examples: dict[int, dict[tuple[int, int], np.ndarray]] = {}
     for y, x in centres:
-        w = _window(ev, y, x)
-        if w is None or not _bright(ev, y, x):
+        if not _bright(ev, y, x):
             continue
         if any(max(abs(y - yy), abs(x - xx)) <= ISOLATED for yy, xx in centres if (yy, xx) != (y, x)):
             continue
+        w = _window(ev, *photosite(ev, y, x))
+        if w is None:
+            continue
         c = int(ev.dominant[y, x])
-        examples.setdefault(c, {})[(y, x)] = w / w[HALF, HALF, c]
+        examples.setdefault(c, {})[(y, x)] = w / _peak(w, c)
     return examples
+
+
+def _peak(w: np.ndarray, c: int) -> float:
+    """The largest excess of channel ``c`` within 1 px of the window's middle."""
+    return float(w[HALF - 1 : HALF + 2, HALF - 1 : HALF + 2, c].max())
 
 
 def _medians(examples: dict[int, dict[tuple[int, int], np.ndarray]], without: tuple[int, int] | None
@@ -134,7 +178,7 @@ def _medians(examples: dict[int, dict[tuple[int, int], np.ndarray]], without: tu
     if out and next(iter(out.values())).shape[2] == 3:  # an RGB photo
         for have, lack in _MIRRORED:
             if have in out and lack not in out:
-                out[lack] = out[have][:, :, ::-1].copy()
+                out[lack] = out[have][::-1, ::-1, ::-1].copy()
     return dict(sorted(out.items()))
 
 
@@ -153,7 +197,8 @@ def smears(ev: Evidence, centres: list[tuple[int, int]], without: tuple[int, int
     Returns
     -------
     dict
-        Channel index to a ``(5, 5, C)`` window, 1 at its centre in that channel; only
+        Channel index to a ``(5, 5, C)`` window around the photosite, 1 at its
+        largest excess in that channel (within 1 px of the middle); only
         channels with at least :data:`MIN_EXAMPLES` isolated defects, and red or blue
         borrowed from the other (the two exchanged) when that one has them.
 
@@ -161,10 +206,13 @@ def smears(ev: Evidence, centres: list[tuple[int, int]], without: tuple[int, int
     --------
     >>> import numpy as np
     >>> from hotpixels.detect.evidence import Evidence
+    >>> from hotpixels.stats import Accumulator
     >>> z = np.zeros((40, 40, 3), np.float32)
     >>> for y, x in [(10, 10), (10, 30), (30, 20)]:
     ...     z[y, x, 1], z[y, x + 1, 1] = 60, 20
-    >>> ev = Evidence(z, z * 0, 14.0, z.max(2), z.argmax(2).astype(np.uint8), None, 255.0)
+    >>> acc = Accumulator.empty(z.shape, 8)
+    >>> _ = acc.update((100 + z).astype(np.uint8))   # temporal means that follow the excess
+    >>> ev = Evidence(z, z * 0, 14.0, z.max(2), z.argmax(2).astype(np.uint8), acc, 255.0)
     >>> s = smears(ev, [(10, 10), (10, 30), (30, 20)])
     >>> list(s), float(s[1][2, 3, 1])
     ([1], 0.333...)
@@ -237,11 +285,25 @@ def second_photosite(w: np.ndarray, shapes: dict[int, np.ndarray]) -> PairFit:
         return PairFit(0.0, (0, 0), 0, 0.0, 0.0, 0.0)
     i, j, a, b = found
     (c1, p), (c2, q) = keys[i], keys[j]
-    peaks = a * shapes[c1][HALF, HALF, c1], b * shapes[c2][HALF, HALF, c2]
+    peaks = a * _peak(shapes[c1], c1), b * _peak(shapes[c2], c2)
     rest = v - a * basis[i] - b * basis[j]
     # The new photosite is the one away from the centre (the second, if both are).
     off, c, peak = (p, c1, peaks[0]) if q == (0, 0) else (q, c2, peaks[1])
     return PairFit(float(best), off, c, float(peak), float(min(peaks)), float(np.sqrt(rest @ rest / v.size)))
+
+
+def _gains(fit: PairFit, w: np.ndarray, line: float) -> bool:
+    """Whether the second smear improves the fit enough (see the module's notes)."""
+    return fit.gain >= max(PAIR_GAIN, PAIR_SHARE * float(w.max()) ** 2) and fit.peak >= line
+
+
+def _stands(fit: PairFit, line: float) -> bool:
+    """Whether the weaker photosite stands above the line and the pair's misfit."""
+    return fit.weaker >= PAIR_LINE * line and fit.weaker >= PAIR_CONTRAST * fit.misfit
+
+
+def _teaches(examples: dict[int, dict[tuple[int, int], np.ndarray]], p: tuple[int, int]) -> bool:
+    return any(p in windows for windows in examples.values())
 
 
 def split_pairs(ev: Evidence, centres: list[tuple[int, int]], channels: int) -> list[tuple[int, int, int]]:
@@ -273,20 +335,26 @@ def split_pairs(ev: Evidence, centres: list[tuple[int, int]], channels: int) -> 
             0 < max(abs(y - yy), abs(x - xx)) <= HALF for yy, xx in taken
         ):  # already two entries, or not one bright blob
             continue
-        w = _window(ev, y, x)
+        py, px = photosite(ev, y, x)
+        w = _window(ev, py, px)
         if w is None:
             continue
-        line = ev.z_threshold
-        fit = second_photosite(w, every)
-        gains = fit.gain >= max(PAIR_GAIN, PAIR_SHARE * float(w.max()) ** 2) and fit.peak >= line
-        if not gains and any((y, x) in windows for windows in examples.values()):
-            # A second peak is looked for with the smears the other defects teach: an
-            # isolated merged pair would otherwise teach its own shape and hide.
-            others = _medians(examples, (y, x))
-            fit = second_photosite(w, others) if others else fit
-        stands = fit.weaker >= PAIR_LINE * line and fit.weaker >= PAIR_CONTRAST * fit.misfit
+        line, fit = ev.z_threshold, second_photosite(w, every)
+        two = _gains(fit, w, line) or _stands(fit, line)
+        others = _medians(examples, (y, x)) if not two and _teaches(examples, (y, x)) else {}
+        if int(ev.dominant[y, x]) in others:
+            # A second peak is also looked for with the smears the other defects teach:
+            # an isolated merged pair would otherwise teach its own shape and hide.
+            fit = second_photosite(w, others)
+            two = _gains(fit, w, line) or _stands(fit, line)
+        if not two:
+            continue
         (dy, dx), c = fit.offset, fit.channel
-        if (gains or stands) and (y + dy, x + dx) not in taken:
-            out.append((y + dy, x + dx, c))
-            taken.add((y + dy, x + dx))
+        # The entry stands for one of the two photosites; the new one is the other.
+        second = (py + dy, px + dx)
+        if second == (y, x):
+            second, c = (py, px), int(ev.dominant[py, px])
+        if second not in taken:
+            out.append((*second, c))
+            taken.add(second)
     return out
