@@ -12,13 +12,16 @@ A lone entry's channel is that of its photosite: a camera's colour matrix mixes 
 channel into the others with negative weights, so a hot red or blue photosite also
 darkens green, and as its own channel clips there, green can show the stronger excess.
 The photosite's own channel is then the one whose excess, added up over the smear in
-linear light, is of the opposite sign and clearly larger (:data:`OWN_RATIO`).
+linear light, is of the opposite sign and clearly larger (:data:`OWN_RATIO`). The kind
+of a defect beside another is read with what the other's colour mixing took from it
+added back (:mod:`hotpixels.detect.crosstalk`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from hotpixels.detect.crosstalk import crosstalk, partner_excess
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import classify, photosite_excess
 from hotpixels.detect.pairs import split_pairs
@@ -83,11 +86,18 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))] + supported(ev)
     centres = [p for p in _centres(ev, strategy, strong) if not _bright_area(ev, *p)]
     seconds = split_pairs(ev, centres, len(names))
-    channel = {(y, x): c for y, x, c in seconds}
     centres += [(y, x) for y, x, _ in seconds]
+    channel = {p: _own_channel(ev, strategy, *p, centres) for p in centres[: len(centres) - len(seconds)]}
+    channel.update({(y, x): c for y, x, c in seconds})
+    talk = crosstalk(ev, strategy, centres, channel)
     near = [p for p in _centres(ev, strategy, weak) if not _touches(p, centres)]
-    return ([_make_defect(ev, strategy, names, y, x, centres, channel.get((y, x))) for y, x in centres],
-            [_make_defect(ev, strategy, names, y, x, near) for y, x in near])
+    defects = []
+    for y, x in centres:
+        c = channel[(y, x)]
+        partners = [(*p, channel[p]) for p in centres if 0 < max(abs(p[0] - y), abs(p[1] - x)) <= 2]
+        excess = partner_excess(ev, strategy, y, x, c, partners[0] if len(partners) == 1 else None, talk)
+        defects.append(_make_defect(ev, strategy, names, y, x, centres, c, excess))
+    return defects, [_make_defect(ev, strategy, names, y, x, near) for y, x in near]
 
 
 def _centres(ev: Evidence, strategy: FrameStrategy, candidates) -> list:
@@ -189,7 +199,7 @@ def _own_channel(ev: Evidence, strategy: FrameStrategy, y: int, x: int, centres)
 
 
 def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, centres,
-                 c: int | None = None) -> Defect:  # fmt: skip
+                 c: int | None = None, excess: float | None = None) -> Defect:  # fmt: skip
     score_px = ev.best
     c = _own_channel(ev, strategy, y, x, centres) if c is None else c
     m, n = score_px.shape
@@ -205,7 +215,7 @@ def _make_defect(ev: Evidence, strategy: FrameStrategy, names, y: int, x: int, c
     return Defect(
         x=int(x),
         y=int(y),
-        kind=classify(ev, y, x, c, strategy),
+        kind=classify(ev, y, x, c, strategy, excess),
         score=round(float(score_px[y, x]), 3),
         channel=names[c],
         channels=channels or [names[c]],

@@ -191,7 +191,8 @@ def _linear_slope(slope: float, mean: float, scene: float, strategy: FrameStrate
     return slope * gain(mean) / max(gain(scene), 1e-9)
 
 
-def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> str:
+def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy, excess: float | None = None
+             ) -> str:  # fmt: skip
     """The kind of subpixel ``(y, x, c)`` of the evidence.
 
     Parameters
@@ -201,6 +202,9 @@ def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> s
         Row, column and channel in the statistics.
     strategy : FrameStrategy
         The group's frame (its kind levels).
+    excess : float, optional
+        A developed photo's photosite excess when known better than
+        :func:`photosite_excess` adds it up (a partner's crosstalk added back).
 
     Returns
     -------
@@ -210,7 +214,7 @@ def classify(ev: Evidence, y: int, x: int, c: int, strategy: FrameStrategy) -> s
     mean = (ev.mean(y, x, c) - ev.acc.black) / ev.full_scale
     scene = mean - ev.mean_residual(y, x, c) / ev.full_scale
     if strategy.smeared:
-        excess = photosite_excess(ev, y, x, c, strategy)
+        excess = photosite_excess(ev, y, x, c, strategy) if excess is None else excess
         slope = _linear_slope(slope, mean, scene, strategy)
     else:
         excess = strategy.linear(mean) - strategy.linear(scene)

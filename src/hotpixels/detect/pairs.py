@@ -51,8 +51,8 @@ import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 
-__all__ = ["PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit", "photosite",
-           "second_photosite", "smears", "split_pairs"]
+__all__ = ["MIN_EXAMPLES", "PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit", "borrowed",
+           "photosite", "second_photosite", "smears", "split_pairs"]
 
 #: Improvement of the fit (sum of squares, in noise units) a second smear must bring.
 PAIR_GAIN = 1700.0
@@ -176,10 +176,24 @@ def _medians(examples: dict[int, dict[tuple[int, int], np.ndarray]], without: tu
         if len(ws) >= MIN_EXAMPLES:
             out[c] = np.median(ws, axis=0)
     if out and next(iter(out.values())).shape[2] == 3:  # an RGB photo
-        for have, lack in _MIRRORED:
-            if have in out and lack not in out:
-                out[lack] = out[have][::-1, ::-1, ::-1].copy()
+        out = borrowed(out, lambda w: w[::-1, ::-1, ::-1])
     return dict(sorted(out.items()))
+
+
+def borrowed(per_channel: dict, mirror) -> dict:
+    """``per_channel`` with red or blue, when missing, taken from the other as
+    ``mirror`` turns it (their photosites sit at mirrored places of a Bayer sensor).
+
+    Examples
+    --------
+    >>> borrowed({0: [1.0, -0.2, 0.1]}, lambda v: v[::-1])
+    {0: [1.0, -0.2, 0.1], 2: [0.1, -0.2, 1.0]}
+    """
+    out = dict(per_channel)
+    for have, lack in _MIRRORED:
+        if have in out and lack not in out:
+            out[lack] = mirror(out[have])
+    return out
 
 
 def smears(ev: Evidence, centres: list[tuple[int, int]], without: tuple[int, int] | None = None
