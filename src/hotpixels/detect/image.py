@@ -86,8 +86,8 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     strong = [p for p in strong if _shown(ev, int(p[0]), int(p[1]))] + supported(ev)
     centres = [p for p in _centres(ev, strategy, strong) if not _bright_area(ev, *p)]
     seconds = split_pairs(ev, centres, len(names))
-    centres += [(y, x) for y, x, _ in seconds]
-    channel = {p: _own_channel(ev, strategy, *p, centres) for p in centres[: len(centres) - len(seconds)]}
+    firsts, centres = centres, centres + [(y, x) for y, x, _ in seconds]
+    channel = {p: _own_channel(ev, strategy, *p, centres) for p in firsts}
     channel.update({(y, x): c for y, x, c in seconds})
     talk = crosstalk(ev, strategy, centres, channel)
     near = [p for p in _centres(ev, strategy, weak) if not _touches(p, centres)]
