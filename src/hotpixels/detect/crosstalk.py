@@ -1,10 +1,11 @@
 """Developed photos: the excess a partner photosite's colour mixing takes from a defect.
 
 A camera's colour matrix mixes each channel into the others, partly with negative
-weights: a hot red photosite also darkens green and blue around it. A lone defect
-shows this camera's mixing: the photosite excess (:func:`hotpixels.detect.kinds.photosite_excess`)
-of each other channel over that of its own, the median over the lone bright defects of
-a channel (at least :data:`hotpixels.detect.pairs.MIN_EXAMPLES`; red or blue borrows the
+weights: a hot red photosite also darkens green and blue around it. A lone defect (no
+other centre within :data:`hotpixels.detect.pairs.ISOLATED` px) shows this camera's
+mixing: the photosite excess (:func:`hotpixels.detect.kinds.photosite_excess`) of each
+other channel over that of its own, the median over the lone bright defects of a
+channel (at least :data:`hotpixels.detect.pairs.MIN_EXAMPLES`; red or blue borrows the
 other's, the two exchanged) is its *crosstalk*.
 
 When two defective photosites touch, the excess added up around one holds the other's
@@ -22,13 +23,11 @@ import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import photosite_excess
-from hotpixels.detect.pairs import MIN_EXAMPLES, borrowed
+from hotpixels.detect.pairs import MIN_EXAMPLES, borrowed, isolated
 from hotpixels.frames import FrameStrategy
 
-__all__ = ["LONE", "TEACHES", "crosstalk", "partner_excess"]
+__all__ = ["TEACHES", "crosstalk", "partner_excess"]
 
-#: Distance (px) within which another centre means a defect is not lone.
-LONE = 8
 #: The least photosite excess of its own channel (linear light) a lone defect teaches
 #: with: below it, the ratios are mostly noise.
 TEACHES = 0.07
@@ -74,8 +73,7 @@ def crosstalk(ev: Evidence, strategy: FrameStrategy, centres: list[tuple[int, in
     ratios: dict[int, list[list[float]]] = {}
     for y, x in centres:
         c = channels[(y, x)]
-        if (ev.z[y, x, c] <= 0 or ev.decoupling[y, x, c] >= 1.0
-                or any(0 < max(abs(y - yy), abs(x - xx)) <= LONE for yy, xx in centres)):  # fmt: skip
+        if ev.z[y, x, c] <= 0 or ev.decoupling[y, x, c] >= 1.0 or not isolated(y, x, centres):
             continue
         excess = [photosite_excess(ev, y, x, k, strategy) for k in range(ev.z.shape[2])]
         if excess[c] >= TEACHES:

@@ -51,8 +51,8 @@ import numpy as np
 
 from hotpixels.detect.evidence import Evidence
 
-__all__ = ["MIN_EXAMPLES", "PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit", "borrowed",
-           "photosite", "second_photosite", "smears", "split_pairs"]
+__all__ = ["ISOLATED", "MIN_EXAMPLES", "PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit",
+           "borrowed", "isolated", "photosite", "second_photosite", "smears", "split_pairs"]
 
 #: Improvement of the fit (sum of squares, in noise units) a second smear must bring.
 PAIR_GAIN = 1700.0
@@ -146,6 +146,17 @@ def photosite(ev: Evidence, y: int, x: int) -> tuple[int, int]:
     return (y, x) if w[dy, dx] <= w[1, 1] else (y + int(dy) - 1, x + int(dx) - 1)
 
 
+def isolated(y: int, x: int, centres: list[tuple[int, int]]) -> bool:
+    """Whether no other centre lies within :data:`ISOLATED` px of ``(y, x)``.
+
+    Examples
+    --------
+    >>> isolated(10, 10, [(10, 10), (10, 19)]), isolated(10, 10, [(10, 10), (18, 18)])
+    (True, False)
+    """
+    return not any(0 < max(abs(y - yy), abs(x - xx)) <= ISOLATED for yy, xx in centres)
+
+
 def _examples(ev: Evidence, centres: list[tuple[int, int]]) -> dict[int, dict[tuple[int, int], np.ndarray]]:
     """The isolated bright defects' windows around their photosites, scaled to 1 at
     their strongest, per dominant channel."""
@@ -153,7 +164,7 @@ def _examples(ev: Evidence, centres: list[tuple[int, int]]) -> dict[int, dict[tu
     for y, x in centres:
         if not _bright(ev, y, x):
             continue
-        if any(max(abs(y - yy), abs(x - xx)) <= ISOLATED for yy, xx in centres if (yy, xx) != (y, x)):
+        if not isolated(y, x, centres):
             continue
         w = _window(ev, *photosite(ev, y, x))
         if w is None:
