@@ -24,6 +24,8 @@ class Evaluation:
     kind_agreement: float = 1.0
     missed: list[dict] = field(default_factory=list)
     spurious: list[tuple[int, int, str]] = field(default_factory=list)
+    #: The matched pairs: (index in the truth's defects, index in the map's defects).
+    matches: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -97,8 +99,9 @@ def evaluate(dmap: DefectMap, truth: dict | str | Path, *, radius: int | None = 
     --------
     >>> from hotpixels.maps.model import Defect
     >>> t = {"format": "hotpixels-truth", "defects": [{"x": 5, "y": 5, "kind": "hot"}]}
-    >>> evaluate(DefectMap(10, 10, [Defect(6, 5, "hot")]), t).f1
-    1.0
+    >>> ev = evaluate(DefectMap(10, 10, [Defect(6, 5, "hot")]), t)
+    >>> ev.f1, ev.matches
+    (1.0, [(0, 0)])
     """
     if radius is None:
         radius = strategy_for(dmap.frame).match_radius
@@ -140,4 +143,5 @@ def evaluate(dmap: DefectMap, truth: dict | str | Path, *, radius: int | None = 
         kind_agreement=agree / len(t_used) if t_used else 1.0,
         missed=[t for i, t in enumerate(real) if i not in t_used],
         spurious=[(d.x, d.y, d.kind) for j, d in enumerate(found) if j not in f_used],
+        matches=sorted(t_used.items()),
     )
