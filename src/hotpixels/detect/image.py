@@ -24,7 +24,7 @@ import numpy as np
 from hotpixels.detect.crosstalk import crosstalk, partner_excess
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import classify, photosite_excess
-from hotpixels.detect.pairs import split_pairs
+from hotpixels.detect.pairs import others_within, split_pairs
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
 
@@ -94,7 +94,7 @@ def decide(ev: Evidence, strategy: FrameStrategy, names: tuple[str, ...], strong
     defects = []
     for y, x in centres:
         c = channel[(y, x)]
-        partners = [(*p, channel[p]) for p in centres if 0 < max(abs(p[0] - y), abs(p[1] - x)) <= 2]
+        partners = [(*p, channel[p]) for p in others_within(y, x, centres, 2)]
         excess = partner_excess(ev, strategy, y, x, c, partners[0] if len(partners) == 1 else None, talk)
         defects.append(_make_defect(ev, strategy, names, y, x, centres, c, excess))
     return defects, [_make_defect(ev, strategy, names, y, x, near) for y, x in near]
@@ -178,7 +178,7 @@ def _shown(ev: Evidence, y: int, x: int) -> bool:
 
 
 def _touches(p: tuple[int, int], centres: list[tuple[int, int]]) -> bool:
-    return any(max(abs(p[0] - y), abs(p[1] - x)) <= FOOTPRINT for y, x in centres)
+    return p in centres or bool(others_within(*p, centres, FOOTPRINT))
 
 
 def _own_channel(ev: Evidence, strategy: FrameStrategy, y: int, x: int, centres) -> int:
@@ -188,9 +188,7 @@ def _own_channel(ev: Evidence, strategy: FrameStrategy, y: int, x: int, centres)
     sign and clearly larger."""
     c = int(ev.dominant[y, x])
     zt = ev.z_threshold
-    if ev.decoupling[y, x, c] >= abs(ev.z[y, x, c]) / zt or any(
-        0 < max(abs(y - yy), abs(x - xx)) <= CORE for yy, xx in centres
-    ):
+    if ev.decoupling[y, x, c] >= abs(ev.z[y, x, c]) / zt or others_within(y, x, centres, CORE):
         return c
     excess = [photosite_excess(ev, y, x, k, strategy) for k in range(ev.z.shape[2])]
     k = int(np.argmax(np.abs(excess)))

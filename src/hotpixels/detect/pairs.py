@@ -45,6 +45,7 @@ stood at most 3.44 times above the misfit. Grey photos are not split.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,7 @@ import numpy as np
 from hotpixels.detect.evidence import Evidence
 
 __all__ = ["ISOLATED", "MIN_EXAMPLES", "PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit",
-           "borrowed", "isolated", "photosite", "second_photosite", "smears", "split_pairs"]
+           "borrowed", "isolated", "others_within", "photosite", "second_photosite", "smears", "split_pairs"]
 
 #: Improvement of the fit (sum of squares, in noise units) a second smear must bring.
 PAIR_GAIN = 1700.0
@@ -146,6 +147,17 @@ def photosite(ev: Evidence, y: int, x: int) -> tuple[int, int]:
     return (y, x) if w[dy, dx] <= w[1, 1] else (y + int(dy) - 1, x + int(dx) - 1)
 
 
+def others_within(y: int, x: int, centres: Iterable[tuple[int, int]], reach: int) -> list[tuple[int, int]]:
+    """The other centres within ``reach`` px (Chebyshev) of ``(y, x)``.
+
+    Examples
+    --------
+    >>> others_within(10, 10, [(10, 10), (11, 12), (10, 14)], 2)
+    [(11, 12)]
+    """
+    return [(yy, xx) for yy, xx in centres if 0 < max(abs(y - yy), abs(x - xx)) <= reach]
+
+
 def isolated(y: int, x: int, centres: list[tuple[int, int]]) -> bool:
     """Whether no other centre lies within :data:`ISOLATED` px of ``(y, x)``.
 
@@ -154,7 +166,7 @@ def isolated(y: int, x: int, centres: list[tuple[int, int]]) -> bool:
     >>> isolated(10, 10, [(10, 10), (10, 19)]), isolated(10, 10, [(10, 10), (18, 18)])
     (True, False)
     """
-    return not any(0 < max(abs(y - yy), abs(x - xx)) <= ISOLATED for yy, xx in centres)
+    return not others_within(y, x, centres, ISOLATED)
 
 
 def _examples(ev: Evidence, centres: list[tuple[int, int]]) -> dict[int, dict[tuple[int, int], np.ndarray]]:
@@ -356,9 +368,8 @@ def split_pairs(ev: Evidence, centres: list[tuple[int, int]], channels: int) -> 
     taken = set(centres)
     out = []
     for y, x in centres:
-        if not _bright(ev, y, x) or any(
-            0 < max(abs(y - yy), abs(x - xx)) <= HALF for yy, xx in taken
-        ):  # already two entries, or not one bright blob
+        if not _bright(ev, y, x) or others_within(y, x, taken, HALF):
+            # already two entries, or not one bright blob
             continue
         py, px = photosite(ev, y, x)
         w = _window(ev, py, px)
