@@ -32,6 +32,18 @@ def test_a_date_that_earlier_photos_contradict_is_dropped(raw_sims, truth):
     assert always.first_seen is None and late.first_seen == kept is not None
 
 
+def test_a_date_needs_enough_earlier_photos_that_show_absence(raw_sims, truth):
+    sim, _, [(group, shared, _)] = raw_sims(1)
+    truth = truth(sim)
+    for rank, kept in ((dating.ABSENT_FRAMES - 1, False), (dating.ABSENT_FRAMES, True)):
+        dmap = copy.deepcopy(shared)
+        late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
+        # every photo before it shows it absent, but too few of them to tell
+        late.first_seen = group.dates[rank]
+        confirm_first_seen(dmap, group.dates, _reader(group))
+        assert (late.first_seen == group.dates[rank]) is kept
+
+
 def test_confirming_a_date_reads_a_bounded_sample(raw_sims, monkeypatch, truth):
     sim, _, [(group, shared, _)] = raw_sims(1)
     dmap = copy.deepcopy(shared)  # the session's map stays as found
@@ -40,10 +52,11 @@ def test_confirming_a_date_reads_a_bounded_sample(raw_sims, monkeypatch, truth):
     always = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "below full scale")
     kept, always.first_seen = late.first_seen, group.dates[10]
     read = []
-    monkeypatch.setattr(dating, "CONFIRM_FRAMES", 3)
+    monkeypatch.setattr(dating, "CONFIRM_FRAMES", dating.ABSENT_FRAMES)
     confirm_first_seen(dmap, group.dates, _reader(group, read), workers=2)
-    # frames 0, 5, 9 for the wrong date; 0, mid, last before the late one: 0 is shared
-    assert len(read) == 5 and 0 in read
+    # frames 0, 3, 6, 9 for the wrong date; 0, 2, 3, 5 before the late one (first seen
+    # in frame 6): 0 and 3 are read once for both
+    assert sorted(read) == [0, 2, 3, 5, 6, 9]
     assert always.first_seen is None and late.first_seen == kept is not None
 
 
@@ -55,8 +68,8 @@ def test_a_frame_that_cannot_be_read_again_is_not_counted(raw_sims, truth):
     late = next(d for d in dmap.defects if truth[(d.x, d.y)]["note"] == "appears later")
     kept = late.first_seen
     assert kept is not None
-    # every other earlier photo unreadable: the rest still show it was absent
-    confirm_first_seen(dmap, group.dates, lambda rank: None if rank % 2 else read(rank))
+    # every third earlier photo unreadable: the rest (4 of 6) still show it was absent
+    confirm_first_seen(dmap, group.dates, lambda rank: None if rank % 3 == 2 else read(rank))
     assert late.first_seen == kept
     # none readable: nothing shows it was absent, so the date is not trusted
     confirm_first_seen(dmap, group.dates, lambda rank: None)

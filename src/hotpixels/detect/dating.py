@@ -22,8 +22,8 @@ from hotpixels.frames import strategy_for
 from hotpixels.maps.model import DefectMap
 from hotpixels.stats import NEVER_SEEN, Accumulator, frame_threshold
 
-__all__ = ["ABSENT_SHARE", "CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE", "confirm_first_seen",
-           "first_seen", "last_seen"]
+__all__ = ["ABSENT_FRAMES", "ABSENT_SHARE", "CONFIRM_FRAMES", "LATE_CONSISTENCY", "LATE_SHARE",
+           "confirm_first_seen", "first_seen", "last_seen"]
 
 #: A defect first seen after this share of the frames (and 3), and standing out in this
 #: share of the frames since (at least 5 and a fifth of all), appeared during the series.
@@ -31,8 +31,14 @@ LATE_SHARE = 0.1
 LATE_CONSISTENCY = 0.9
 #: Photos before a first date that are read again to confirm it (evenly spread).
 CONFIRM_FRAMES = 16
-#: Share of those photos that must show clearly that the defect was absent.
+#: Share of those photos that must show clearly that the defect was absent ...
 ABSENT_SHARE = 0.6
+#: ... and how many at least. A defect present from the first photo can hide in the
+#: first few (a bright scene, or a colour matrix taking from it what the others add):
+#: two full-scale green photosites of the varied sets (seeds 1-25), first seen in the
+#: 4th and 5th photo, had 2 of 3 and 3 of 4 earlier photos "clearly" without them; no
+#: defect that did appear later had fewer than 5 (115 dated, 6 kinds of set).
+ABSENT_FRAMES = 4
 
 
 def first_seen(acc: Accumulator, dates: list | None, y: int, x: int, c: int):
@@ -98,7 +104,7 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
     GIL), and if the defect stood out in at least 2 of them and a fifth (its residual
     beyond the frame's noise threshold and half its mean excess, with its sign), it was
     there: the date is removed. The date is also removed unless most of them (at least
-    2 and :data:`ABSENT_SHARE`) show *clearly* that it was absent: where the defect
+    :data:`ABSENT_FRAMES` and :data:`ABSENT_SHARE`) show *clearly* that it was absent: where the defect
     would have shown (its excess at least twice the frame's noise, and room for it
     between its neighbours and full scale, or black for a dark one) it did not.
 
@@ -146,7 +152,8 @@ def confirm_first_seen(dmap: DefectMap, dates: list, read: Callable[[int], np.nd
             absent[key] += _clearly_absent(frame, (y, x, c), sign * r, threshold, d.excess, white, table)
     for d in dated:
         key = id(d)
-        if shown[key] >= max(2, 0.2 * looked[key]) or absent[key] < max(2, ABSENT_SHARE * looked[key]):
+        enough = max(ABSENT_FRAMES, ABSENT_SHARE * looked[key])
+        if shown[key] >= max(2, 0.2 * looked[key]) or absent[key] < enough:
             d.first_seen = None
 
 
