@@ -8,7 +8,8 @@ one-to-one). Prints precision, recall, F1 and seconds per frame.
 With ``--varied``, the kinds of set of ``hotpixels.sim.style.SETS`` (other demosaics,
 sharpening, noise reduction, a colour matrix, recurring highlights, noisy bursts, few
 photos, RAW),
-5 seeds each at 640x480, and perfect cameras of 5, 8, 15 and 40 photos: precision,
+5 seeds each at 640x480, and perfect cameras of 5, 8, 15 and 40 photos (JPEG and
+lossless PNG): precision,
 recall, F1, kinds right (and "kinds*": where a stuck photosite may also be reported
 as the kind its own pixel cannot be told from, see ``_alike_kinds``), adjacent pairs
 found as two, dated defects right (within 2 frames) and false dates, beside the
@@ -135,13 +136,16 @@ def varied(seeds: int) -> None:
     print(f"{'all (pooled)':<16} {p:>6.3f} {r:>6.3f} {2 * p * r / max(p + r, 1e-9):>6.3f}", flush=True)
     from hotpixels.pipeline import find
 
-    for frames in (5, 8, 15, 40):
-        counts = []
-        for seed in range(1, seeds + 1):
-            with tempfile.TemporaryDirectory() as tmp:
-                sim = simulate(Path(tmp), frames=frames, size=(640, 480), seed=seed, defects=False)
-                counts.append(len(find(sim.frames, workers=2).maps[0].dmap.defects))
-        print(f"perfect, {frames:>2} photos: defects found per seed {counts}", flush=True)
+    for fmt in ("jpeg", "png"):
+        for frames in (5, 8, 15, 40):
+            counts = []
+            for seed in range(1, seeds + 1):
+                with tempfile.TemporaryDirectory() as tmp:
+                    sim = simulate(
+                        Path(tmp), frames=frames, size=(640, 480), seed=seed, defects=False, fmt=fmt
+                    )
+                    counts.append(len(find(sim.frames, workers=2).maps[0].dmap.defects))
+            print(f"perfect, {frames:>2} photos ({fmt}): defects found per seed {counts}", flush=True)
 
 
 def main() -> None:

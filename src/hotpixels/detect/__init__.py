@@ -108,7 +108,8 @@ def detect_defects(
         msg = (f"camera: cfa {cfa!r} needs a Bayer (2x2) or X-Trans (6x6) pattern and one plane "
                f"per position of its tile, got {acc.shape}")  # fmt: skip
         raise ParameterError(msg)
-    ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers)
+    ev = evidence(acc, z_threshold=z_threshold, d_threshold=d_threshold, workers=workers,
+                  phases=strategy.smeared)
     names = strategy.channel_names(acc.shape[2], cfa)
     strong, weak = _candidates(ev.best, top)
     # One defect smeared over a few pixels (photos) is merged; photosites stay apart (RAW).
