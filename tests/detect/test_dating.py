@@ -111,8 +111,14 @@ def test_a_defect_gone_from_the_latest_photos_is_last_seen_before_them(tmp_path,
                 im = correct_image(im, gone.pixels())
             im.save(tmp_path / path.name, exif=im.getexif())
     _, [after] = find([tmp_path])
-    by_place = {(d.x, d.y): d for d in after.dmap.defects}
-    assert by_place[(gone.x, gone.y)].last_seen == after.group.dates[13]
-    assert all(by_place[(d.x, d.y)].last_seen == after.group.dates[-1] for d in kept)
+
+    def entry(d):  # the same defect in the new map: its smear may centre 1 px aside
+        near = [e for e in after.dmap.defects if max(abs(e.x - d.x), abs(e.y - d.y)) <= 2]
+        assert near, d
+        return min(near, key=lambda e: (max(abs(e.x - d.x), abs(e.y - d.y)), e.y, e.x))
+
+    assert entry(gone).last_seen == after.group.dates[13]
+    assert all(entry(d).last_seen == after.group.dates[-1] for d in kept)
     text = group_report(after, tmp_path / "map.json")
-    assert f"{gone.x},{gone.y} not seen since" in text and "6 later photo(s)" in text
+    new = entry(gone)
+    assert f"{new.x},{new.y} not seen since" in text and "6 later photo(s)" in text
