@@ -69,10 +69,10 @@ def digest(folder: Path) -> dict[str, str]:
 
 def maps(folder: Path) -> dict[str, dict]:
     out = {}
-    for p in sorted(folder.glob("*.json")):
+    for p in sorted(folder.rglob("*.json")):  # a folder of maps when a set has two groups
         doc = json.loads(p.read_text())
         doc["tool"].pop("version", None)
-        out[p.name] = doc
+        out[str(p.relative_to(folder))] = doc
     return out
 
 
@@ -89,7 +89,7 @@ def run_side(src: Path, data: Path, out: Path) -> None:
         hotpixels(src, "fix", "--map", str(out / name / "map.json"), *files, "--out-dir",
                   str(out / "fixed" / name), "-q")  # fmt: skip
     raws = sorted(str(p) for p in (data / "raw-seed1").glob("frame_000[0-1].dng"))
-    raw_map = next(p for p in (out / "raw-seed1").glob("map*.json")
+    raw_map = next(p for p in (out / "raw-seed1").rglob("*.json")
                    if json.loads(p.read_text())["image"]["frame"] == "raw")  # fmt: skip
     hotpixels(src, "fix", "--map", str(raw_map), *raws, "--out-dir", str(out / "fixed" / "raw"), "-q")
     one = sorted((data / "jpeg-seed2").glob("*.jpg"))[0]
