@@ -12,7 +12,8 @@ photos, RAW),
 lossless PNG): precision,
 recall, F1, kinds right (and "kinds*": where a stuck photosite may also be reported
 as the kind its own pixel cannot be told from, see ``_alike_kinds``), adjacent pairs
-found as two, dated defects right (within 2 frames) and false dates, beside the
+found as two ("colour": their photosites found and named their own colour), dated
+defects right (within 2 frames) and false dates, beside the
 lowest-variance rule's F1; then P, R and F1 of all sets pooled (every true and found
 defect of every seed counted once).
 
@@ -96,6 +97,8 @@ def _varied_row(name: str, seed: int, kw: dict) -> dict:
         missed = {(m["x"], m["y"]) for m in ev.missed}
         split = sum(1 for a, b in zip(pairs[::2], pairs[1::2], strict=True)
                     if (a.x, a.y) not in missed and (b.x, b.y) not in missed)  # fmt: skip
+        named = sum(sim.defects[i].channel == dmap.defects[j].channel for i, j in ev.matches
+                    if sim.defects[i].note.startswith("adjacent pair"))  # fmt: skip
         dates = _frame_dates(sim)
         late = next(d for d in sim.defects if d.note == "appears later")
         window = set(dates[max(0, late.first_frame - 2) : late.first_frame + 3])
@@ -110,7 +113,8 @@ def _varied_row(name: str, seed: int, kw: dict) -> dict:
         alike = ev.kind_agreement if kw.get("raw") else _alike_kinds(sim, dmap, ev)
     return {"P": ev.precision, "R": ev.recall, "F1": ev.f1, "kinds": ev.kind_agreement, "kinds*": alike,
             "counts": (ev.true_positives, ev.false_positives, ev.false_negatives),
-            "pairs": (split, len(pairs) // 2), "dated": right, "false dates": false,
+            "pairs": (split, len(pairs) // 2), "named": (named, len(pairs)), "dated": right,
+            "false dates": false,
             "F1 var": ev0.f1}  # fmt: skip
 
 
@@ -118,7 +122,8 @@ def varied(seeds: int) -> None:
     """The table of the varied sets."""
     from hotpixels.sim.style import SETS
 
-    print(f"{'set':<16} {'P':>6} {'R':>6} {'F1':>6} {'kinds':>6} {'kinds*':>6} {'pairs':>7} {'dated':>6} "
+    print(f"{'set':<16} {'P':>6} {'R':>6} {'F1':>6} {'kinds':>6} {'kinds*':>6} {'pairs':>7} {'colour':>7} "
+          f"{'dated':>6} "
           f"{'false':>6} {'F1 lowest-var':>14}")  # fmt: skip
     pooled = [0, 0, 0]
     for name, kw in SETS.items():
@@ -127,9 +132,11 @@ def varied(seeds: int) -> None:
             pooled = [a + b for a, b in zip(pooled, r["counts"], strict=True)]
         mean = {k: sum(r[k] for r in rows) / len(rows) for k in ("P", "R", "F1", "kinds", "kinds*", "F1 var")}
         split = sum(r["pairs"][0] for r in rows), sum(r["pairs"][1] for r in rows)
+        named = sum(r["named"][0] for r in rows), sum(r["named"][1] for r in rows)
         print(f"{name:<16} {mean['P']:>6.3f} {mean['R']:>6.3f} {mean['F1']:>6.3f} {mean['kinds']:>6.2f} "
               f"{mean['kinds*']:>6.2f} "
-              f"{split[0]:>3}/{split[1]:<3} {sum(r['dated'] for r in rows):>3}/{len(rows):<2} "
+              f"{split[0]:>3}/{split[1]:<3} {named[0]:>3}/{named[1]:<3} "
+              f"{sum(r['dated'] for r in rows):>3}/{len(rows):<2} "
               f"{sum(r['false dates'] for r in rows):>6} {mean['F1 var']:>14.3f}", flush=True)  # fmt: skip
     tp, fp, fn = pooled
     p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)

@@ -42,6 +42,14 @@ def test_pairs_are_two_and_no_single_is_split(sim_factory, camera, seed):
     for a, b in zip(pairs[::2], pairs[1::2], strict=True):
         split += sum(1 for d in gm.dmap.defects if min(_step(d, a), _step(d, b)) <= 1) >= 2
     assert split >= MIN_SPLIT[camera], split
+    # A pair member found at its photosite is named its colour (hotpixels.detect.image.
+    # bayer_channels): before, 9 of 12, 12 of 14, 12 of 13 and 10 of 11 on some of these
+    # (a weak green beside a full-scale red or blue was named red or blue). VNG still
+    # names 2-4 of 14 wrong (10-12 of 14), as it does singles.
+    at = {(d.x, d.y): d.channel for d in gm.dmap.defects}
+    found = [t for t in pairs if (t.x, t.y) in at]
+    wrong = [(t.x, t.y, t.channel, at[(t.x, t.y)]) for t in found if at[(t.x, t.y)] != t.channel]
+    assert len(wrong) <= (4 if camera == "vng" else 0), wrong
     for t in sim.defects:
         if not t.note.startswith("adjacent pair"):
             assert _found_near(gm.dmap, t.x, t.y) <= 1, (t.kind, t.note, t.x, t.y)
