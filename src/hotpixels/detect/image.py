@@ -28,9 +28,10 @@ import numpy as np
 from hotpixels.detect.crosstalk import crosstalk, partner_excess
 from hotpixels.detect.evidence import Evidence
 from hotpixels.detect.kinds import classify, photosite_excess
-from hotpixels.detect.pairs import bayer_neighbours, others_within, split_pairs
+from hotpixels.detect.pairs import others_within, split_pairs
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
+from hotpixels.mosaic import bayer_neighbours
 
 __all__ = ["OUTLINE_ENTRIES", "OUTLINE_SPREAD", "SUPPORTED_FRAMES", "SUPPORTED_LINE", "SUPPORTED_SHARE",
            "bayer_channels", "decide", "outlines", "supported"]

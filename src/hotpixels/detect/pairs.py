@@ -51,9 +51,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpixels.detect.evidence import Evidence
+from hotpixels.mosaic import bayer_neighbours
 
 __all__ = ["ISOLATED", "MIN_EXAMPLES", "PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit",
-           "bayer_neighbours", "borrowed", "isolated", "others_within", "photosite", "second_photosite",
+           "borrowed", "isolated", "others_within", "photosite", "second_photosite",
            "smears", "split_pairs"]
 
 #: Improvement of the fit (sum of squares, in noise units) a second smear must bring.
@@ -267,20 +268,6 @@ def _shifted(smear: np.ndarray, dy: int, dx: int) -> np.ndarray:
     out[max(dy, 0) : k + min(dy, 0), max(dx, 0) : k + min(dx, 0)] = \
         smear[max(-dy, 0) : k - max(dy, 0), max(-dx, 0) : k - max(dx, 0)]  # fmt: skip
     return out
-
-
-def bayer_neighbours(c1: int, c2: int, diagonal: bool) -> bool:
-    """Whether photosites of channels c1, c2 (0 red, 1 green, 2 blue) can touch
-    (diagonally or not) on a Bayer CFA.
-
-    Examples
-    --------
-    >>> bayer_neighbours(0, 1, False), bayer_neighbours(0, 2, True), bayer_neighbours(2, 2, False)
-    (True, True, False)
-    """
-    if c1 == c2:
-        return c1 == _GREEN and diagonal
-    return diagonal != (_GREEN in (c1, c2))
 
 
 def second_photosite(w: np.ndarray, shapes: dict[int, np.ndarray]) -> PairFit:
