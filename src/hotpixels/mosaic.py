@@ -17,7 +17,7 @@ import numpy as np
 from hotpixels.errors import ParameterError
 from hotpixels.kernels import split_planes
 
-__all__ = ["PERIODS", "bayer_neighbours", "colour_at", "period_of", "photosite", "plane_of", "to_planes"]
+__all__ = ["PERIODS", "colour_at", "period_of", "photosite", "plane_of", "to_planes"]
 
 #: Tile sizes of the supported patterns: 2x2 Bayer, 6x6 X-Trans.
 PERIODS = (2, 6)
@@ -91,17 +91,3 @@ def colour_at(cfa: str, x: int, y: int) -> str:
     letters of a 6x6 X-Trans tile)."""
     p = period_of(cfa)
     return cfa[p * (y % p) + (x % p)]
-
-
-def bayer_neighbours(c1: int, c2: int, diagonal: bool) -> bool:
-    """Whether photosites of channels c1, c2 (0 red, 1 green, 2 blue) can touch
-    (diagonally or not) on a Bayer CFA.
-
-    Examples
-    --------
-    >>> bayer_neighbours(0, 1, False), bayer_neighbours(0, 2, True), bayer_neighbours(2, 2, False)
-    (True, True, False)
-    """
-    if c1 == c2:
-        return c1 == 1 and diagonal
-    return diagonal != (1 in (c1, c2))

@@ -31,7 +31,6 @@ from hotpixels.detect.kinds import classify, photosite_excess
 from hotpixels.detect.pairs import others_within, split_pairs
 from hotpixels.frames import FrameStrategy
 from hotpixels.maps.model import Defect
-from hotpixels.mosaic import bayer_neighbours
 
 __all__ = ["OUTLINE_ENTRIES", "OUTLINE_SPREAD", "SUPPORTED_FRAMES", "SUPPORTED_LINE", "SUPPORTED_SHARE",
            "bayer_channels", "decide", "outlines", "supported"]
@@ -205,10 +204,10 @@ def bayer_channels(ev: Evidence, centres: list[tuple[int, int]], channel: dict) 
     for a, b in itertools.combinations(centres, 2):
         step = (b[0] - a[0], b[1] - a[1])
         c = channel[a]
-        if max(map(abs, step)) != 1 or c != channel[b] or bayer_neighbours(c, c, 0 not in step):
+        # Two greens may touch diagonally, and side by side the pixels do not say which
+        # one is not green.
+        if max(map(abs, step)) != 1 or c != channel[b] or c == _GREEN:
             continue
-        if c == _GREEN:
-            continue  # two greens side by side: which one is not green, the pixels do not say
         other = max((a, b), key=lambda p: (ev.z[p[0], p[1], c], p))
         channel[other] = 2 - c if 0 not in step else _GREEN
 

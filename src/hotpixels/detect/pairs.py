@@ -51,11 +51,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpixels.detect.evidence import Evidence
-from hotpixels.mosaic import bayer_neighbours
 
 __all__ = ["ISOLATED", "MIN_EXAMPLES", "PAIR_CONTRAST", "PAIR_GAIN", "PAIR_LINE", "PAIR_SHARE", "PairFit",
-           "borrowed", "isolated", "others_within", "photosite", "second_photosite",
-           "smears", "split_pairs"]
+           "borrowed", "isolated", "others_within", "photosite", "second_photosite", "smears", "split_pairs"]
 
 #: Improvement of the fit (sum of squares, in noise units) a second smear must bring.
 PAIR_GAIN = 1700.0
@@ -270,6 +268,13 @@ def _shifted(smear: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
+def _bayer_neighbours(c1: int, c2: int, diagonal: bool) -> bool:
+    """Whether photosites of channels c1, c2 can touch (diagonally or not) on a Bayer CFA."""
+    if c1 == c2:
+        return c1 == _GREEN and diagonal
+    return diagonal != (_GREEN in (c1, c2))
+
+
 def second_photosite(w: np.ndarray, shapes: dict[int, np.ndarray]) -> PairFit:
     """The best explanation of one window by two adjacent smears, against one.
 
@@ -303,7 +308,7 @@ def second_photosite(w: np.ndarray, shapes: dict[int, np.ndarray]) -> PairFit:
     for i, j in itertools.permutations(range(len(keys)), 2):
         (c1, p), (c2, q) = keys[i], keys[j]
         step = (q[0] - p[0], q[1] - p[1])
-        if max(abs(step[0]), abs(step[1])) != 1 or not bayer_neighbours(c1, c2, 0 not in step):
+        if max(abs(step[0]), abs(step[1])) != 1 or not _bayer_neighbours(c1, c2, 0 not in step):
             continue
         det = gram[i, i] * gram[j, j] - gram[i, j] ** 2
         if det <= 1e-9:
